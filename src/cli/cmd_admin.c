@@ -176,11 +176,11 @@ static int keys_list(store_t *st, const keys_opts_t *o) {
         json_t *k;
         json_array_foreach(items, i, k) {
             char scopes[32] = "";
-            size_t j;
+            size_t j, off = 0;
             json_t *s;
             json_array_foreach(json_object_get(k, "scopes"), j, s) {
-                if (j) strncat(scopes, ",", sizeof scopes - strlen(scopes) - 1);
-                strncat(scopes, json_string_value(s), sizeof scopes - strlen(scopes) - 1);
+                off += (size_t)snprintf(scopes + off, sizeof scopes - off, "%s%s", j ? "," : "",
+                                      json_string_value(s));
             }
             printf("%-32s %-14s %-20s %-21s %s\n", json_string_value(json_object_get(k, "id")),
                    json_string_value(json_object_get(k, "prefix")), scopes,
