@@ -131,22 +131,21 @@ static void check_field(json_t *errors, const sal_field_t *f, const json_t *v) {
         size_t i;
         json_t *item;
         json_array_foreach(v, i, item) {
-            char iname[128];
-            snprintf(iname, sizeof iname, "%s[%zu]", name, i);
+            /* Errors name the field; the message says which item. */
             if (!json_is_string(item)) {
-                add_error(errors, iname, "must be a string");
-                continue;
+                add_error(errors, name, "item %zu must be a string", i);
+                return;
             }
             if (f->enum_values && !in_enum(json_string_value(item), f->enum_values)) {
                 char list[256];
                 enum_list(f->enum_values, list, sizeof list);
-                add_error(errors, iname, "must be one of: %s", list);
-                continue;
+                add_error(errors, name, "item %zu must be one of: %s", i, list);
+                return;
             }
             for (size_t j = 0; j < i; j++)
                 if (json_equal(json_array_get(v, j), item)) {
-                    add_error(errors, iname, "is a duplicate");
-                    break;
+                    add_error(errors, name, "item %zu repeats item %zu", i, j);
+                    return;
                 }
         }
         return;

@@ -20,8 +20,6 @@ struct http_req {
     char id[136];
     double start_ms;
     sal_buf_t body;
-    size_t discarded;
-    bool too_large;
     bool responded;
     int status;
     size_t bytes;

@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -160,7 +161,11 @@ void http_cursor_encode(const char *last_id, char *out, size_t cap) {
 
 int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t cursor_cap) {
     const char *ls = http_req_query(req, "limit");
-    const char *cs = http_req_query(req, "cursor");
+    const char *cs = NULL;
+    size_t cslen = 0;
+    if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, "cursor", 6, &cs,
+                                      &cslen) == MHD_NO)
+        cs = NULL;
     *limit_out = 20;
     cursor_out[0] = '\0';
     if (ls) {
@@ -173,9 +178,9 @@ int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t curs
         }
         *limit_out = (int)v;
     }
-    if (cs && *cs) {
+    if (cs && cslen) {
         size_t len = 0;
-        bool ok = strlen(cs) < 128 &&
+        bool ok = cslen == strlen(cs) && cslen < 128 &&
                   sodium_base642bin((unsigned char *)cursor_out, cursor_cap - 1, cs, strlen(cs),
                                     NULL, &len, NULL,
                                     sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0;
@@ -247,6 +252,37 @@ static http_req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const 
     return req;
 }
 
+/* Answers 413 for a chunked body that outgrew the cap, then has the
+ * connection closed. libmicrohttpd sends a queued response only after the
+ * whole upload has arrived, which would mean reading an unbounded body, so
+ * the short response is written straight to the socket instead. */
+static void abort_too_large(http_req_t *req) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    json_t *p = http_problem_new(413, "the request body is larger than the limit", NULL,
+                                 req->id, NULL);
+    char *body = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    char head[512];
+    int hl = snprintf(head, sizeof head,
+                      "HTTP/1.1 413 Content Too Large\r\n"
+                      "Content-Type: application/problem+json\r\n"
+                      "Content-Length: %zu\r\n"
+                      "X-Request-ID: %s\r\n"
+                      "Connection: close\r\n\r\n",
+                      strlen(body), req->id);
+    if (ci && hl > 0 && (size_t)hl < sizeof head) {
+        ssize_t w = send(ci->connect_fd, head, (size_t)hl, MSG_NOSIGNAL);
+        if (w == hl) w = send(ci->connect_fd, body, strlen(body), MSG_NOSIGNAL);
+        (void)w;
+        shutdown(ci->connect_fd, SHUT_WR);
+    }
+    req->status = 413;
+    req->bytes = strlen(body);
+    free(body);
+    sal_buf_free(&req->body);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -264,7 +300,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
             if (*end || n > s->opts.max_body_bytes) {
-                req->too_large = true;
                 http_problem_send(req, 413, "the request body is larger than the limit", NULL);
             }
         }
@@ -272,31 +307,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     if (*upload_data_size) {
-        if (!req->too_large && sal_buf_append(&req->body, upload_data, *upload_data_size) < 0) {
-            /* A chunked body grew past the cap: keep counting (discarding)
-             * so the 413 can be sent when it ends, but never more than one
-             * extra cap's worth — then drop the connection. */
-            req->too_large = true;
-            sal_buf_free(&req->body);
+        if (req->responded) { /* answered already (413 on Content-Length) */
+            *upload_data_size = 0;
+            return MHD_YES;
         }
-        if (req->too_large) {
-            req->discarded += *upload_data_size;
-            if (req->discarded > s->opts.max_body_bytes) {
-                req->status = 413;
-                return MHD_NO;
-            }
+        if (sal_buf_append(&req->body, upload_data, *upload_data_size) < 0) {
+            /* A chunked body grew past the cap. */
+            abort_too_large(req);
+            return MHD_NO;
         }
         *upload_data_size = 0;
         return MHD_YES;
     }
 
     if (req->responded) return MHD_YES;
-    if (req->too_large) {
-        http_problem_send(req, 413, "the request body is larger than the limit", NULL);
-        return MHD_YES;
-    }
     dispatch(req);
     return MHD_YES;
+}
+
+/* The method as a metrics label: standard methods as they are, anything
+ * else folded into "OTHER" so clients cannot mint label values. */
+static const char *metric_method(const char *m) {
+    static const char *const KNOWN[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                        "OPTIONS", NULL};
+    for (const char *const *k = KNOWN; *k; k++)
+        if (strcmp(m, *k) == 0) return *k;
+    return "OTHER";
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -308,7 +344,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     double ms = sal_mono_ms() - req->start_ms;
     int status = req->status ? req->status : 499; /* client went away first */
     const char *route = req->route ? req->route->pattern : "unmatched";
-    const char *method = req->route ? req->route->method : "OTHER";
+    const char *method = metric_method(req->method);
     sal_metrics_http_observe(method, route, status, ms);
     if (sal_log_enabled(SAL_LOG_INFO)) {
         sal_kv_t kv[] = {

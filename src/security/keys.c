@@ -134,8 +134,9 @@ static int create_tx(store_t *st, void *arg) {
 
 int sec_key_create(store_t *st, const char *tenant_id, const char *name, unsigned scopes,
                    const char *actor, const char *request_id, store_key_t *out, char *secret) {
-    size_t nl = strlen(name);
-    if (nl == 0 || nl > 100 || !sal_utf8_valid(name, nl) || scopes == 0 ||
+    size_t nl = strlen(name), chars = 0;
+    for (size_t i = 0; i < nl; i++) chars += ((unsigned char)name[i] & 0xc0) != 0x80;
+    if (chars == 0 || chars > 100 || !sal_utf8_valid(name, nl) || scopes == 0 ||
         (scopes & ~(unsigned)SEC_SCOPE_ALL))
         return SAL_EINVAL;
     memset(out, 0, sizeof *out);

@@ -50,7 +50,7 @@ int store_tx(store_t *st, int (*fn)(store_t *st, void *arg), void *arg);
 
 /* ---- tenants ----------------------------------------------------------- */
 
-#define STORE_NAME_CAP 128
+#define STORE_NAME_CAP 512 /* 100 characters of up to 4 UTF-8 bytes */
 
 typedef struct {
     char id[SAL_ID_CAP];
