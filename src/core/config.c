@@ -458,9 +458,17 @@ void sal_config_free(sal_config_t *c) {
 void sal_url_redact(const char *url, char *out, size_t cap) {
     /* scheme://user:password@host... -> scheme://user:***@host... */
     const char *auth = strstr(url, "://");
-    const char *at = auth ? strchr(auth + 3, '@') : NULL;
-    const char *slash = auth ? strchr(auth + 3, '/') : NULL;
-    if (!auth || !at || (slash && slash < at)) {
+    if (!auth) {
+        sal_strlcpy(out, url, cap);
+        return;
+    }
+    /* The userinfo ends at the last '@' before the path: a password may
+     * itself hold a raw '@'. */
+    const char *host_end = auth + 3 + strcspn(auth + 3, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth + 3; p < host_end; p++)
+        if (*p == '@') at = p;
+    if (!at) {
         sal_strlcpy(out, url, cap);
         return;
     }

@@ -39,6 +39,7 @@ static int compile(const http_route_t *route, compiled_t *c) {
     if (!p || p[0] != '/' || !route->method || !route->fn) return SAL_EINVAL;
     memset(c, 0, sizeof *c);
     c->route = route;
+    size_t nparams = 0;
     if (strcmp(p, "/") == 0) return 0;
     p++;
     for (;;) {
@@ -46,11 +47,17 @@ static int compile(const http_route_t *route, compiled_t *c) {
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len == 0 || c->nseg == MAX_SEGMENTS) return SAL_EINVAL;
         if (p[0] == '{') {
-            if (len < 3 || p[len - 1] != '}' || len - 2 >= sizeof c->param[0])
+            if (len < 3 || p[len - 1] != '}' || len - 2 >= sizeof c->param[0] ||
+                memchr(p + 1, '{', len - 2) || memchr(p + 1, '}', len - 2) ||
+                ++nparams > HTTP_MAX_PARAMS)
                 return SAL_EINVAL;
             memcpy(c->param[c->nseg], p + 1, len - 2);
             c->param[c->nseg][len - 2] = '\0';
             c->seg[c->nseg] = NULL;
+            /* A repeated name would make http_req_param() ambiguous. */
+            for (size_t i = 0; i < c->nseg; i++)
+                if (!c->seg[i] && strcmp(c->param[i], c->param[c->nseg]) == 0)
+                    return SAL_EINVAL;
         } else {
             if (memchr(p, '{', len) || memchr(p, '}', len)) return SAL_EINVAL;
             c->seg[c->nseg] = p;
@@ -117,6 +124,12 @@ static bool matches(const compiled_t *c, const char *const *seg, const size_t *s
     return true;
 }
 
+static bool more_specific(const compiled_t *a, const compiled_t *b) {
+    for (size_t i = 0; i < a->nseg; i++)
+        if ((a->seg[i] != NULL) != (b->seg[i] != NULL)) return a->seg[i] != NULL;
+    return false;
+}
+
 int http_router_match(const http_router_t *r, const char *method, const char *path,
                       const http_route_t **out, http_params_t *params, char *allow,
                       size_t allow_cap) {
@@ -125,22 +138,18 @@ int http_router_match(const http_router_t *r, const char *method, const char *pa
     if (allow_cap) allow[0] = '\0';
     if (!split(path, seg, seglen, &nseg)) return SAL_ENOTFOUND;
 
+    /* The most specific route wins: a literal segment beats a parameter,
+     * comparing from the left ("/v1/keys/stats" over "/v1/keys/{id}"). */
+    const compiled_t *best = NULL;
     bool path_found = false;
     size_t alen = 0;
     for (size_t i = 0; i < r->n; i++) {
         const compiled_t *c = &r->routes[i];
         if (!matches(c, seg, seglen, nseg)) continue;
+        path_found = true;
         if (strcmp(c->route->method, method) == 0) {
-            params->n = 0;
-            for (size_t s = 0; s < nseg; s++) {
-                if (c->seg[s] || params->n == HTTP_MAX_PARAMS) continue;
-                params->name[params->n] = c->param[s];
-                memcpy(params->value[params->n], seg[s], seglen[s]);
-                params->value[params->n][seglen[s]] = '\0';
-                params->n++;
-            }
-            *out = c->route;
-            return 0;
+            if (!best || more_specific(c, best)) best = c;
+            continue;
         }
         /* Collect Allow, without repeats (two patterns may share a method). */
         const char *m = c->route->method;
@@ -149,9 +158,20 @@ int http_router_match(const http_router_t *r, const char *method, const char *pa
             seen = strcmp(r->routes[j].route->method, m) == 0 &&
                    matches(&r->routes[j], seg, seglen, nseg);
         if (!seen && alen + strlen(m) + 3 < allow_cap)
-            alen += (size_t)snprintf(allow + alen, allow_cap - alen, "%s%s",
-                                     path_found ? ", " : "", m);
-        path_found = true;
+            alen += (size_t)snprintf(allow + alen, allow_cap - alen, "%s%s", alen ? ", " : "", m);
+    }
+    if (best) {
+        params->n = 0;
+        for (size_t s = 0; s < nseg; s++) {
+            if (best->seg[s]) continue;
+            params->name[params->n] = best->param[s];
+            memcpy(params->value[params->n], seg[s], seglen[s]);
+            params->value[params->n][seglen[s]] = '\0';
+            params->n++;
+        }
+        *out = best->route;
+        if (allow_cap) allow[0] = '\0';
+        return 0;
     }
     return path_found ? SAL_EPERM : SAL_ENOTFOUND;
 }

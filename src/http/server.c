@@ -70,6 +70,7 @@ void http_req_set_auth(http_req_t *req, const http_auth_t *auth) {
 }
 
 bool http_request_id_valid(const char *s) {
+    if (!s) return false;
     size_t n = 0;
     for (; s[n]; n++)
         if (!(isalnum((unsigned char)s[n]) || s[n] == '.' || s[n] == '_' || s[n] == '-'))
