@@ -15,7 +15,9 @@ struct http_req {
     struct MHD_Connection *conn;
     const char *method;
     const char *path;
-    const http_route_t *route;
+    const http_route_t *route; /* NULL unless route_rc == 0 */
+    int route_rc;
+    char allow[128];
     http_params_t params;
     char id[136];
     double start_ms;

@@ -203,20 +203,24 @@ int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t curs
 
 /* ---- dispatch ----------------------------------------------------------- */
 
+/* Routes as soon as the headers are in, so even a request refused before
+ * its body (413) is logged and counted under its route template. */
+static void route(http_req_t *req) {
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    req->route_rc = http_router_match(req->server->router, method, req->path, &req->route,
+                                      &req->params, req->allow, sizeof req->allow);
+}
+
 static void dispatch(http_req_t *req) {
     http_server_t *s = req->server;
-    char allow[128];
-    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
-    int rc = http_router_match(s->router, method, req->path, &req->route, &req->params, allow,
-                               sizeof allow);
-    if (rc == SAL_ENOTFOUND) {
+    if (req->route_rc == SAL_ENOTFOUND) {
         http_problem_send(req, 404, "no such resource", NULL);
         return;
     }
-    if (rc == SAL_EPERM) {
-        http_header_add(req, "Allow", allow);
+    if (req->route_rc == SAL_EPERM) {
+        http_header_add(req, "Allow", req->allow);
         char detail[192];
-        snprintf(detail, sizeof detail, "this resource allows %s", allow);
+        snprintf(detail, sizeof detail, "this resource allows %s", req->allow);
         http_problem_send(req, 405, detail, NULL);
         return;
     }
@@ -294,6 +298,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!req) {
         req = req_new(s, conn, url, method);
         *con_cls = req;
+        route(req);
         atomic_fetch_add(&s->inflight, 1);
         /* Refuse an oversized declared body before reading any of it. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -393,7 +398,7 @@ int http_server_start(const http_server_opts_t *opts, http_router_t *router, sal
     s->router = router;
     s->app = app;
     s->opts = *opts;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
@@ -401,7 +406,7 @@ int http_server_start(const http_server_opts_t *opts, http_router_t *router, sal
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads ? opts->threads : 2),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->conn_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
