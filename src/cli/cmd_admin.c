@@ -66,7 +66,8 @@ int cmd_config(int argc, char **argv) {
 /* ---- keys --------------------------------------------------------------- */
 
 static int keys_usage(void) {
-    fputs("usage: salient keys create --tenant NAME [--name NAME] --scopes admin,write,read [--json]\n"
+    fputs("usage: salient keys create --tenant NAME [--name NAME] --scopes admin,write,read "
+          "[--json]\n"
           "       salient keys list --tenant NAME [--json]\n"
           "       salient keys revoke KEY_ID\n",
           stderr);
@@ -180,7 +181,7 @@ static int keys_list(store_t *st, const keys_opts_t *o) {
             json_t *s;
             json_array_foreach(json_object_get(k, "scopes"), j, s) {
                 off += (size_t)snprintf(scopes + off, sizeof scopes - off, "%s%s", j ? "," : "",
-                                      json_string_value(s));
+                                        json_string_value(s));
             }
             printf("%-32s %-14s %-20s %-21s %s\n", json_string_value(json_object_get(k, "id")),
                    json_string_value(json_object_get(k, "prefix")), scopes,
@@ -215,8 +216,8 @@ int cmd_keys(int argc, char **argv) {
     const char *sub = argv[1];
     keys_opts_t o = {0};
     if (keys_parse(argc - 1, argv + 1, &o) < 0) return keys_usage();
-    bool known = strcmp(sub, "create") == 0 || strcmp(sub, "list") == 0 ||
-                 strcmp(sub, "revoke") == 0;
+    bool known =
+        strcmp(sub, "create") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "revoke") == 0;
     if (!known) return keys_usage();
     if (strcmp(sub, "revoke") != 0 && optind != argc - 1) return keys_usage();
 

@@ -68,8 +68,7 @@ int cmd_serve(int argc, char **argv) {
                (sal_kv_t[]){SAL_KV_S("host", cfg.listen_host),
                             SAL_KV_I("port", http_server_port(server)),
                             SAL_KV_S("version", SALIENT_VERSION),
-                            SAL_KV_S("store", store_backend(st)),
-                            SAL_KV_I("threads", cfg.threads)},
+                            SAL_KV_S("store", store_backend(st)), SAL_KV_I("threads", cfg.threads)},
                5);
 
     int sig = 0;

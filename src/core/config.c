@@ -17,10 +17,21 @@
 #include <unistd.h>
 
 enum {
-    V_LISTEN, V_DATA_DIR, V_DATABASE_URL, V_REDIS_URL, V_MODEL_DIR,
-    V_LOG_LEVEL, V_MAX_BODY_MB, V_RATE_LIMIT, V_LLM_PROVIDER,
-    V_OPENAI_API_KEY, V_OPENAI_BASE_URL, V_OPENAI_MODEL, V_THREADS,
-    V_CONN_TIMEOUT_S, V_COUNT
+    V_LISTEN,
+    V_DATA_DIR,
+    V_DATABASE_URL,
+    V_REDIS_URL,
+    V_MODEL_DIR,
+    V_LOG_LEVEL,
+    V_MAX_BODY_MB,
+    V_RATE_LIMIT,
+    V_LLM_PROVIDER,
+    V_OPENAI_API_KEY,
+    V_OPENAI_BASE_URL,
+    V_OPENAI_MODEL,
+    V_THREADS,
+    V_CONN_TIMEOUT_S,
+    V_COUNT
 };
 
 static const struct {
@@ -188,22 +199,20 @@ static int dotenv_parse(const char *text, dotenv_t *d, char *err, size_t errcap)
 
 /* Finds variable i: environment (X, then X_FILE), then .env (likewise).
  * Sets *out to a new string or NULL, and *origin. */
-static int resolve(int i, const dotenv_t *d, char **out, const char **origin,
-                   char *err, size_t errcap) {
+static int resolve(int i, const dotenv_t *d, char **out, const char **origin, char *err,
+                   size_t errcap) {
     const char *name = VARS[i].name;
     char fname[64];
     snprintf(fname, sizeof fname, "%s_FILE", name);
     const char *layers[2][2] = {{getenv(name), getenv(fname)},
                                 {dotenv_get(d, name), dotenv_get(d, fname)}};
-    static const char *const origins[2][2] = {{"env", "env file"},
-                                              {".env", ".env file"}};
+    static const char *const origins[2][2] = {{"env", "env file"}, {".env", ".env file"}};
     *out = NULL;
     *origin = "default";
     for (int l = 0; l < 2; l++) {
         const char *direct = layers[l][0], *file = layers[l][1];
         if (direct && file) {
-            snprintf(err, errcap, "%s: both %s and %s are set; use one", name,
-                     name, fname);
+            snprintf(err, errcap, "%s: both %s and %s are set; use one", name, name, fname);
             return SAL_EINVAL;
         }
         if (direct) {
@@ -317,8 +326,8 @@ static int validate(sal_config_t *c, char *err, size_t cap) {
     if (rc < 0) return rc;
     if (!*c->data_dir) return bad(err, cap, V_DATA_DIR, "must not be empty", NULL);
     if (!has_scheme(c->database_url, db_schemes))
-        return bad(err, cap, V_DATABASE_URL,
-                   "must start with sqlite:// or postgresql://", c->database_url);
+        return bad(err, cap, V_DATABASE_URL, "must start with sqlite:// or postgresql://",
+                   c->database_url);
     if (c->redis_url && !has_scheme(c->redis_url, redis_schemes))
         return bad(err, cap, V_REDIS_URL, "must start with redis://, rediss:// or unix://",
                    c->redis_url);
@@ -328,8 +337,8 @@ static int validate(sal_config_t *c, char *err, size_t cap) {
     if (strcmp(c->llm_provider, "local") != 0 && strcmp(c->llm_provider, "openai") != 0)
         return bad(err, cap, V_LLM_PROVIDER, "must be local or openai", c->llm_provider);
     if (strcmp(c->llm_provider, "openai") == 0 && (!c->openai_api_key || !*c->openai_api_key))
-        return bad(err, cap, V_OPENAI_API_KEY,
-                   "is required when SALIENT_LLM_PROVIDER=openai", NULL);
+        return bad(err, cap, V_OPENAI_API_KEY, "is required when SALIENT_LLM_PROVIDER=openai",
+                   NULL);
     if (!has_scheme(c->openai_base_url, http_schemes))
         return bad(err, cap, V_OPENAI_BASE_URL, "must start with http:// or https://",
                    c->openai_base_url);
@@ -337,8 +346,7 @@ static int validate(sal_config_t *c, char *err, size_t cap) {
     return 0;
 }
 
-int sal_config_load(sal_config_t *c, const char *dotenv_path, char *err,
-                    size_t errcap) {
+int sal_config_load(sal_config_t *c, const char *dotenv_path, char *err, size_t errcap) {
     memset(c, 0, sizeof *c);
     dotenv_t d = {.n = 0};
     char *raw[V_COUNT] = {0};
@@ -408,8 +416,8 @@ int sal_config_load(sal_config_t *c, const char *dotenv_path, char *err,
         c->threads = n > 0 ? (int)(n > 64 ? 64 : n) : 2;
     }
     if (!parse_long(raw[V_CONN_TIMEOUT_S], 1, 3600, &v)) {
-        rc = bad(err, errcap, V_CONN_TIMEOUT_S, "must be an integer 1..3600",
-                 raw[V_CONN_TIMEOUT_S]);
+        rc =
+            bad(err, errcap, V_CONN_TIMEOUT_S, "must be an integer 1..3600", raw[V_CONN_TIMEOUT_S]);
         goto fail_parsed;
     }
     c->conn_timeout_s = (int)v;
@@ -483,10 +491,10 @@ void sal_url_redact(const char *url, char *out, size_t cap) {
 json_t *sal_config_to_json(const sal_config_t *c) {
     char buf[1024];
     json_t *o = json_object();
-#define PUT(i, jv)                                                             \
-    json_object_set_new(o, VARS[i].name,                                       \
-                        json_pack("{s:o,s:s}", "value", (jv), "source",        \
-                                  c->origin[i] ? c->origin[i] : "default"))
+#define PUT(i, jv)                                                                                 \
+    json_object_set_new(                                                                           \
+        o, VARS[i].name,                                                                           \
+        json_pack("{s:o,s:s}", "value", (jv), "source", c->origin[i] ? c->origin[i] : "default"))
     PUT(V_LISTEN, json_string(c->listen));
     PUT(V_DATA_DIR, json_string(c->data_dir));
     sal_url_redact(c->database_url, buf, sizeof buf);

@@ -66,8 +66,7 @@ sal_arena_t *sal_arena_new(void);
 void *sal_arena_alloc(sal_arena_t *a, size_t n);
 char *sal_arena_strndup(sal_arena_t *a, const char *s, size_t n);
 char *sal_arena_strdup(sal_arena_t *a, const char *s);
-char *sal_arena_printf(sal_arena_t *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *sal_arena_printf(sal_arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sal_arena_free(sal_arena_t *a); /* accepts NULL */
 
 /* Growable byte buffer with a hard cap (max == 0: no cap). Always kept
@@ -82,8 +81,7 @@ typedef struct {
 void sal_buf_init(sal_buf_t *b, size_t max);
 int sal_buf_append(sal_buf_t *b, const void *p, size_t n);
 int sal_buf_puts(sal_buf_t *b, const char *s);
-int sal_buf_printf(sal_buf_t *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int sal_buf_printf(sal_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sal_buf_reset(sal_buf_t *b);
 void sal_buf_free(sal_buf_t *b); /* accepts NULL */
 
@@ -93,8 +91,8 @@ size_t sal_strlcpy(char *dst, const char *src, size_t cap);
 
 /* ---- time -------------------------------------------------------------- */
 
-int64_t sal_now_ms(void);  /* wall clock, ms since the epoch */
-double sal_mono_ms(void);  /* monotonic clock, ms */
+int64_t sal_now_ms(void); /* wall clock, ms since the epoch */
+double sal_mono_ms(void); /* monotonic clock, ms */
 #define SAL_TIME_CAP 32
 /* Formats ms since the epoch as RFC 3339 UTC, "2026-11-25T16:05:46Z". */
 void sal_time_format(int64_t ms, char out[SAL_TIME_CAP]);
@@ -144,11 +142,10 @@ typedef struct {
 /* Writes one JSON line {"ts","level","msg","request_id",fields...} with a
  * single write(). request_id may be NULL; NULL string fields are skipped.
  * Never pass secrets: the logger cannot tell them apart. */
-void sal_log_kv(sal_log_level_t level, const char *request_id, const char *msg,
-                const sal_kv_t *kv, size_t n);
+void sal_log_kv(sal_log_level_t level, const char *request_id, const char *msg, const sal_kv_t *kv,
+                size_t n);
 /* Convenience: a message formatted printf-style, no fields. */
-void sal_logf(sal_log_level_t level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void sal_logf(sal_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- configuration ----------------------------------------------------- */
 
@@ -156,24 +153,24 @@ void sal_logf(sal_log_level_t level, const char *fmt, ...)
  * contract"). All strings are owned by the struct; free with
  * sal_config_free(). */
 typedef struct {
-    char *listen;        /* SALIENT_LISTEN as given */
-    char *listen_host;   /* parsed host */
-    int listen_port;     /* parsed port (0 = any free port) */
-    char *data_dir;      /* SALIENT_DATA_DIR */
-    char *database_url;  /* DATABASE_URL */
-    char *redis_url;     /* REDIS_URL or NULL */
-    char *model_dir;     /* SALIENT_MODEL_DIR */
+    char *listen;       /* SALIENT_LISTEN as given */
+    char *listen_host;  /* parsed host */
+    int listen_port;    /* parsed port (0 = any free port) */
+    char *data_dir;     /* SALIENT_DATA_DIR */
+    char *database_url; /* DATABASE_URL */
+    char *redis_url;    /* REDIS_URL or NULL */
+    char *model_dir;    /* SALIENT_MODEL_DIR */
     sal_log_level_t log_level;
-    size_t max_body_bytes;    /* SALIENT_MAX_BODY_MB in bytes */
-    char *rate_limit;         /* SALIENT_RATE_LIMIT as given */
-    double rate_per_s;        /* parsed refill rate */
-    double rate_burst;        /* parsed bucket size */
-    char *llm_provider;       /* "local" | "openai" */
-    char *openai_api_key;     /* secret, may be NULL */
+    size_t max_body_bytes; /* SALIENT_MAX_BODY_MB in bytes */
+    char *rate_limit;      /* SALIENT_RATE_LIMIT as given */
+    double rate_per_s;     /* parsed refill rate */
+    double rate_burst;     /* parsed bucket size */
+    char *llm_provider;    /* "local" | "openai" */
+    char *openai_api_key;  /* secret, may be NULL */
     char *openai_base_url;
     char *openai_model;
-    int threads;              /* SALIENT_THREADS: HTTP worker threads */
-    int conn_timeout_s;       /* SALIENT_CONN_TIMEOUT_S: idle connection timeout */
+    int threads;        /* SALIENT_THREADS: HTTP worker threads */
+    int conn_timeout_s; /* SALIENT_CONN_TIMEOUT_S: idle connection timeout */
     /* Where each value came from, for `salient config`. */
     const char *origin[24];
 } sal_config_t;
@@ -182,8 +179,7 @@ typedef struct {
  * the environment wins), then X_FILE for each variable X, then defaults,
  * and validates. On failure returns SAL_EINVAL with a one-line message
  * naming the bad variable in err. */
-int sal_config_load(sal_config_t *out, const char *dotenv_path, char *err,
-                    size_t errcap);
+int sal_config_load(sal_config_t *out, const char *dotenv_path, char *err, size_t errcap);
 void sal_config_free(sal_config_t *cfg);
 /* Renders the effective configuration with secrets (API keys, passwords in
  * URLs) redacted. Returns a new object; the caller owns it. */
@@ -196,8 +192,7 @@ void sal_url_redact(const char *url, char *out, size_t cap);
 /* Parses a request body that must be one JSON object. Rejects invalid
  * UTF-8, duplicate keys, trailing garbage and non-objects. On failure
  * returns SAL_EINVAL and a short client-safe reason in err. */
-int sal_json_parse_object(const char *buf, size_t len, json_t **out,
-                          char *err, size_t errcap);
+int sal_json_parse_object(const char *buf, size_t len, json_t **out, char *err, size_t errcap);
 
 typedef enum {
     SAL_JT_STRING,
@@ -223,21 +218,19 @@ typedef struct {
 /* Checks obj against fields and returns a new array of
  * {"field","message"} objects, one per problem (empty when valid). Unknown
  * fields are reported when reject_unknown is set. */
-json_t *sal_json_validate(const json_t *obj, const sal_field_t *fields,
-                          size_t n, bool reject_unknown);
+json_t *sal_json_validate(const json_t *obj, const sal_field_t *fields, size_t n,
+                          bool reject_unknown);
 
 /* ---- metrics ----------------------------------------------------------- */
 
 /* Records one finished HTTP request (route is the route template, or
  * "unmatched"). Thread-safe. */
-void sal_metrics_http_observe(const char *method, const char *route,
-                              int status, double duration_ms);
+void sal_metrics_http_observe(const char *method, const char *route, int status,
+                              double duration_ms);
 /* Adds v to a counter series identified by name and one optional label
  * ("" for none). Families must be declared first. Thread-safe. */
-void sal_metrics_counter_declare(const char *name, const char *help,
-                                 const char *label);
-void sal_metrics_counter_add(const char *name, const char *label_value,
-                             double v);
+void sal_metrics_counter_declare(const char *name, const char *help, const char *label);
+void sal_metrics_counter_add(const char *name, const char *label_value, double v);
 /* Appends the Prometheus text exposition (HTTP series, counters and
  * process_* metrics) to out. */
 int sal_metrics_render(sal_buf_t *out);

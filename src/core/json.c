@@ -9,8 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-int sal_json_parse_object(const char *buf, size_t len, json_t **out, char *err,
-                          size_t errcap) {
+int sal_json_parse_object(const char *buf, size_t len, json_t **out, char *err, size_t errcap) {
     *out = NULL;
     if (len == 0) {
         snprintf(err, errcap, "the request body is empty; a JSON object is required");
@@ -25,8 +24,8 @@ int sal_json_parse_object(const char *buf, size_t len, json_t **out, char *err,
     if (!v) {
         /* jansson's text names the problem and position; it holds no
          * internals, only facts about the client's own bytes. */
-        snprintf(err, errcap, "malformed JSON at line %d, column %d: %s", je.line,
-                 je.column, je.text);
+        snprintf(err, errcap, "malformed JSON at line %d, column %d: %s", je.line, je.column,
+                 je.text);
         return SAL_EINVAL;
     }
     if (!json_is_object(v)) {
@@ -71,8 +70,7 @@ static void enum_list(const char *const *values, char *out, size_t cap) {
 
 static bool bounded(const sal_field_t *f) { return f->min != 0 || f->max != 0; }
 
-static void check_string(json_t *errors, const sal_field_t *f, const json_t *v,
-                         const char *name) {
+static void check_string(json_t *errors, const sal_field_t *f, const json_t *v, const char *name) {
     const char *s = json_string_value(v);
     size_t n = utf8_chars(s);
     if (bounded(f) && (n < (size_t)f->min || n > (size_t)f->max)) {
@@ -103,8 +101,8 @@ static void check_field(json_t *errors, const sal_field_t *f, const json_t *v) {
     case SAL_JT_NUMBER: {
         bool is_int = json_is_integer(v);
         if (f->type == SAL_JT_INT ? !is_int : !json_is_number(v)) {
-            add_error(errors, name, f->type == SAL_JT_INT ? "must be an integer"
-                                                          : "must be a number");
+            add_error(errors, name,
+                      f->type == SAL_JT_INT ? "must be an integer" : "must be a number");
             return;
         }
         double d = json_number_value(v);

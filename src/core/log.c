@@ -28,14 +28,11 @@ int sal_log_level_parse(const char *s, sal_log_level_t *out) {
 }
 
 const char *sal_log_level_name(sal_log_level_t level) {
-    return level >= SAL_LOG_DEBUG && level <= SAL_LOG_ERROR ? LEVEL_NAMES[level]
-                                                           : "info";
+    return level >= SAL_LOG_DEBUG && level <= SAL_LOG_ERROR ? LEVEL_NAMES[level] : "info";
 }
 
 void sal_log_set_level(sal_log_level_t level) { atomic_store(&log_level, level); }
-bool sal_log_enabled(sal_log_level_t level) {
-    return (int)level >= atomic_load(&log_level);
-}
+bool sal_log_enabled(sal_log_level_t level) { return (int)level >= atomic_load(&log_level); }
 void sal_log_set_fd(int fd) { atomic_store(&log_fd, fd); }
 
 /* A fixed line buffer: fields past its end are dropped, the line stays
@@ -85,8 +82,8 @@ static void put_key(line_t *l, const char *k) {
     put(l, ":", 1);
 }
 
-void sal_log_kv(sal_log_level_t level, const char *request_id, const char *msg,
-                const sal_kv_t *kv, size_t n) {
+void sal_log_kv(sal_log_level_t level, const char *request_id, const char *msg, const sal_kv_t *kv,
+                size_t n) {
     if (!sal_log_enabled(level)) return;
     int saved_errno = errno;
     line_t l = {.len = 0, .full = false};

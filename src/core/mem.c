@@ -117,9 +117,7 @@ char *sal_arena_strndup(sal_arena_t *a, const char *s, size_t n) {
     return p;
 }
 
-char *sal_arena_strdup(sal_arena_t *a, const char *s) {
-    return sal_arena_strndup(a, s, strlen(s));
-}
+char *sal_arena_strdup(sal_arena_t *a, const char *s) { return sal_arena_strndup(a, s, strlen(s)); }
 
 char *sal_arena_printf(sal_arena_t *a, const char *fmt, ...) {
     va_list ap, ap2;
@@ -172,9 +170,7 @@ int sal_buf_append(sal_buf_t *b, const void *p, size_t n) {
     return 0;
 }
 
-int sal_buf_puts(sal_buf_t *b, const char *s) {
-    return sal_buf_append(b, s, strlen(s));
-}
+int sal_buf_puts(sal_buf_t *b, const char *s) { return sal_buf_append(b, s, strlen(s)); }
 
 int sal_buf_printf(sal_buf_t *b, const char *fmt, ...) {
     va_list ap, ap2;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const double BUCKETS_S[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                   0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+                                   0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 #define NBUCKETS (sizeof BUCKETS_S / sizeof BUCKETS_S[0])
 
 typedef struct {
@@ -62,8 +62,7 @@ void sal_metrics_http_observe(const char *method, const char *route, int status,
     http_series_t *hs = NULL;
     for (size_t i = 0; i < http_n; i++) {
         http_series_t *c = &http_series[i];
-        if (c->status == status && strcmp(c->route, route) == 0 &&
-            strcmp(c->method, method) == 0) {
+        if (c->status == status && strcmp(c->route, route) == 0 && strcmp(c->method, method) == 0) {
             hs = c;
             break;
         }
@@ -93,8 +92,7 @@ static int family_find(const char *name) {
     return -1;
 }
 
-void sal_metrics_counter_declare(const char *name, const char *help,
-                                 const char *label) {
+void sal_metrics_counter_declare(const char *name, const char *help, const char *label) {
     pthread_mutex_lock(&lock);
     if (family_find(name) < 0 && families_n < MAX_FAMILIES) {
         family_t *f = &families[families_n++];
@@ -170,24 +168,25 @@ static void render_process(sal_buf_t *out) {
         closedir(d);
         fds--; /* the directory stream itself */
     }
-    sal_buf_printf(out,
-                   "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
-                   "# TYPE process_cpu_seconds_total counter\n"
-                   "process_cpu_seconds_total %.2f\n"
-                   "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
-                   "# TYPE process_resident_memory_bytes gauge\n"
-                   "process_resident_memory_bytes %ld\n"
-                   "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
-                   "# TYPE process_virtual_memory_bytes gauge\n"
-                   "process_virtual_memory_bytes %lu\n"
-                   "# HELP process_open_fds Number of open file descriptors.\n"
-                   "# TYPE process_open_fds gauge\n"
-                   "process_open_fds %ld\n"
-                   "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
-                   "# TYPE process_start_time_seconds gauge\n"
-                   "process_start_time_seconds %.3f\n",
-                   ticks > 0 ? (double)(utime + stime) / (double)ticks : 0.0, rss * page,
-                   vsize, fds < 0 ? 0 : fds, process_start_s);
+    sal_buf_printf(
+        out,
+        "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+        "# TYPE process_cpu_seconds_total counter\n"
+        "process_cpu_seconds_total %.2f\n"
+        "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+        "# TYPE process_resident_memory_bytes gauge\n"
+        "process_resident_memory_bytes %ld\n"
+        "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+        "# TYPE process_virtual_memory_bytes gauge\n"
+        "process_virtual_memory_bytes %lu\n"
+        "# HELP process_open_fds Number of open file descriptors.\n"
+        "# TYPE process_open_fds gauge\n"
+        "process_open_fds %ld\n"
+        "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+        "# TYPE process_start_time_seconds gauge\n"
+        "process_start_time_seconds %.3f\n",
+        ticks > 0 ? (double)(utime + stime) / (double)ticks : 0.0, rss * page, vsize,
+        fds < 0 ? 0 : fds, process_start_s);
 }
 
 int sal_metrics_render(sal_buf_t *out) {
@@ -227,8 +226,7 @@ int sal_metrics_render(sal_buf_t *out) {
     }
     for (size_t f = 0; f < families_n; f++) {
         const family_t *fam = &families[f];
-        sal_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", fam->name, fam->help,
-                       fam->name);
+        sal_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", fam->name, fam->help, fam->name);
         for (size_t i = 0; i < counters_n; i++) {
             if (counters[i].family != (int)f) continue;
             if (fam->label[0]) {

@@ -66,9 +66,9 @@ int http_router_add_all(http_router_t *r, const http_route_t *routes, size_t n);
  * SAL_ENOTFOUND when no pattern matches the path (404); SAL_EPERM when the
  * path matches but not the method (405), with the allowed methods written
  * comma-separated to allow. */
-int http_router_match(const http_router_t *r, const char *method,
-                      const char *path, const http_route_t **out,
-                      http_params_t *params, char *allow, size_t allow_cap);
+int http_router_match(const http_router_t *r, const char *method, const char *path,
+                      const http_route_t **out, http_params_t *params, char *allow,
+                      size_t allow_cap);
 /* Lists every route, in the order added. */
 size_t http_router_routes(const http_router_t *r, const http_route_t ***out);
 
@@ -103,8 +103,7 @@ int http_req_json(http_req_t *req, json_t **out);
 /* Parses ?limit= (1..100, default 20) and ?cursor=; on a bad value sends
  * a 400 and returns SAL_EINVAL. cursor_out gets the decoded cursor ("" when
  * absent). */
-int http_req_page(http_req_t *req, int *limit_out, char *cursor_out,
-                  size_t cursor_cap);
+int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t cursor_cap);
 /* Encodes a list cursor for next_cursor; opaque to clients. */
 void http_cursor_encode(const char *last_id, char *out, size_t cap);
 
@@ -113,8 +112,7 @@ void http_cursor_encode(const char *last_id, char *out, size_t cap);
 /* Adds a response header (copied). */
 void http_header_add(http_req_t *req, const char *name, const char *value);
 /* Sends body (copied) with the given status and content type. */
-int http_send(http_req_t *req, int status, const char *content_type,
-              const void *body, size_t len);
+int http_send(http_req_t *req, int status, const char *content_type, const void *body, size_t len);
 /* Sends a JSON value (stolen; NULL sends no body, as for 204). */
 int http_send_json(http_req_t *req, int status, json_t *body);
 /* Builds an RFC 9457 problem object. errors (stolen, may be NULL) is the
@@ -122,8 +120,7 @@ int http_send_json(http_req_t *req, int status, json_t *body);
 json_t *http_problem_new(int status, const char *detail, const char *instance,
                          const char *request_id, json_t *errors);
 /* Sends a problem+json response; errors is stolen, may be NULL. */
-int http_problem_send(http_req_t *req, int status, const char *detail,
-                      json_t *errors);
+int http_problem_send(http_req_t *req, int status, const char *detail, json_t *errors);
 /* The stable "type" URI and "title" for a status code. */
 const char *http_problem_type(int status);
 const char *http_status_title(int status);
@@ -144,8 +141,8 @@ typedef struct {
 
 /* Starts listening. router and app are borrowed and must outlive the
  * server. Middlewares run in the order added, before the handler. */
-int http_server_start(const http_server_opts_t *opts, http_router_t *router,
-                      sal_app_t *app, http_server_t **out);
+int http_server_start(const http_server_opts_t *opts, http_router_t *router, sal_app_t *app,
+                      http_server_t **out);
 void http_server_use(http_server_t *s, http_middleware_fn fn, void *ud);
 /* The port actually bound (useful with port 0). */
 int http_server_port(const http_server_t *s);

@@ -34,9 +34,9 @@ static int readyz(http_req_t *req) {
         json_object_set_new(checks, "store", json_string("ok"));
     }
     if (!ready) http_header_add(req, "Retry-After", "5");
-    return http_send_json(req, ready ? 200 : 503,
-                          json_pack("{s:s,s:o}", "status", ready ? "ready" : "not_ready",
-                                    "checks", checks));
+    return http_send_json(
+        req, ready ? 200 : 503,
+        json_pack("{s:s,s:o}", "status", ready ? "ready" : "not_ready", "checks", checks));
 }
 
 static int metrics(http_req_t *req) {
@@ -61,10 +61,8 @@ static int docs(http_req_t *req) {
 }
 
 const http_route_t http_ops_routes[] = {
-    {"GET", "/healthz", healthz, HTTP_OPEN},
-    {"GET", "/readyz", readyz, HTTP_OPEN},
-    {"GET", "/metrics", metrics, HTTP_OPEN},
-    {"GET", "/openapi.json", openapi, HTTP_OPEN},
+    {"GET", "/healthz", healthz, HTTP_OPEN}, {"GET", "/readyz", readyz, HTTP_OPEN},
+    {"GET", "/metrics", metrics, HTTP_OPEN}, {"GET", "/openapi.json", openapi, HTTP_OPEN},
     {"GET", "/docs", docs, HTTP_OPEN},
 };
 const size_t http_ops_routes_n = sizeof http_ops_routes / sizeof http_ops_routes[0];

@@ -37,16 +37,21 @@ static int find(int status) {
 
 /* The type URIs, built once: "/docs#problem-<slug>". */
 static const char *const TYPE_URIS[] = {
-    "/docs#problem-bad-request",          "/docs#problem-unauthorized",
-    "/docs#problem-forbidden",            "/docs#problem-not-found",
-    "/docs#problem-method-not-allowed",   "/docs#problem-conflict",
-    "/docs#problem-precondition-failed",  "/docs#problem-payload-too-large",
-    "/docs#problem-unsupported-media-type", "/docs#problem-unprocessable",
-    "/docs#problem-rate-limited",         "/docs#problem-internal",
+    "/docs#problem-bad-request",
+    "/docs#problem-unauthorized",
+    "/docs#problem-forbidden",
+    "/docs#problem-not-found",
+    "/docs#problem-method-not-allowed",
+    "/docs#problem-conflict",
+    "/docs#problem-precondition-failed",
+    "/docs#problem-payload-too-large",
+    "/docs#problem-unsupported-media-type",
+    "/docs#problem-unprocessable",
+    "/docs#problem-rate-limited",
+    "/docs#problem-internal",
     "/docs#problem-unavailable",
 };
-_Static_assert(sizeof TYPE_URIS / sizeof TYPE_URIS[0] == NPROBLEMS,
-               "one type URI per problem");
+_Static_assert(sizeof TYPE_URIS / sizeof TYPE_URIS[0] == NPROBLEMS, "one type URI per problem");
 
 const char *http_problem_type(int status) {
     int i = find(status);

@@ -56,8 +56,7 @@ static int compile(const http_route_t *route, compiled_t *c) {
             c->seg[c->nseg] = NULL;
             /* A repeated name would make http_req_param() ambiguous. */
             for (size_t i = 0; i < c->nseg; i++)
-                if (!c->seg[i] && strcmp(c->param[i], c->param[c->nseg]) == 0)
-                    return SAL_EINVAL;
+                if (!c->seg[i] && strcmp(c->param[i], c->param[c->nseg]) == 0) return SAL_EINVAL;
         } else {
             if (memchr(p, '{', len) || memchr(p, '}', len)) return SAL_EINVAL;
             c->seg[c->nseg] = p;

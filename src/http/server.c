@@ -87,8 +87,7 @@ void http_header_add(http_req_t *req, const char *name, const char *value) {
     req->nheaders++;
 }
 
-int http_send(http_req_t *req, int status, const char *content_type, const void *body,
-              size_t len) {
+int http_send(http_req_t *req, int status, const char *content_type, const void *body, size_t len) {
     if (req->responded) {
         sal_log_kv(SAL_LOG_ERROR, req->id, "second response for one request ignored", NULL, 0);
         return SAL_EINVAL;
@@ -150,8 +149,8 @@ int http_req_json(http_req_t *req, json_t **out) {
 }
 
 void http_cursor_encode(const char *last_id, char *out, size_t cap) {
-    size_t need = sodium_base64_encoded_len(strlen(last_id),
-                                            sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    size_t need =
+        sodium_base64_encoded_len(strlen(last_id), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     if (need > cap) {
         out[0] = '\0';
         return;
@@ -164,8 +163,8 @@ int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t curs
     const char *ls = http_req_query(req, "limit");
     const char *cs = NULL;
     size_t cslen = 0;
-    if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, "cursor", 6, &cs,
-                                      &cslen) == MHD_NO)
+    if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, "cursor", 6, &cs, &cslen) ==
+        MHD_NO)
         cs = NULL;
     *limit_out = 20;
     cursor_out[0] = '\0';
@@ -181,10 +180,10 @@ int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t curs
     }
     if (cs && cslen) {
         size_t len = 0;
-        bool ok = cslen == strlen(cs) && cslen < 128 &&
-                  sodium_base642bin((unsigned char *)cursor_out, cursor_cap - 1, cs, strlen(cs),
-                                    NULL, &len, NULL,
-                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0;
+        bool ok =
+            cslen == strlen(cs) && cslen < 128 &&
+            sodium_base642bin((unsigned char *)cursor_out, cursor_cap - 1, cs, strlen(cs), NULL,
+                              &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0;
         if (ok) {
             cursor_out[len] = '\0';
             for (size_t i = 0; i < len && ok; i++)
@@ -264,8 +263,8 @@ static http_req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const 
 static void abort_too_large(http_req_t *req) {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    json_t *p = http_problem_new(413, "the request body is larger than the limit", NULL,
-                                 req->id, NULL);
+    json_t *p =
+        http_problem_new(413, "the request body is larger than the limit", NULL, req->id, NULL);
     char *body = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     char head[512];
@@ -289,9 +288,8 @@ static void abort_too_large(http_req_t *req) {
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
     http_server_t *s = cls;
     http_req_t *req = *con_cls;
 
@@ -334,8 +332,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 /* The method as a metrics label: standard methods as they are, anything
  * else folded into "OTHER" so clients cannot mint label values. */
 static const char *metric_method(const char *m) {
-    static const char *const KNOWN[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-                                        "OPTIONS", NULL};
+    static const char *const KNOWN[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                        "PATCH", "DELETE", "OPTIONS", NULL};
     for (const char *const *k = KNOWN; *k; k++)
         if (strcmp(m, *k) == 0) return *k;
     return "OTHER";
@@ -361,10 +359,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             SAL_KV_I("bytes", (int64_t)req->bytes),
             SAL_KV_S("tenant", req->has_auth ? req->auth.tenant_id : NULL),
             SAL_KV_S("key_prefix", req->has_auth ? req->auth.key_prefix : NULL),
-            SAL_KV_S("termination", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL
-                                    : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
-                                        ? "timeout"
-                                        : "aborted"),
+            SAL_KV_S("termination", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? NULL
+                                    : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+                                                                                    : "aborted"),
         };
         sal_log_kv(SAL_LOG_INFO, req->id, "request", kv, sizeof kv / sizeof kv[0]);
     }
@@ -385,7 +382,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 
 int http_server_start(const http_server_opts_t *opts, http_router_t *router, sal_app_t *app,
                       http_server_t **out) {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
     char port[16];
@@ -398,19 +396,16 @@ int http_server_start(const http_server_opts_t *opts, http_router_t *router, sal
     s->router = router;
     s->app = app;
     s->opts = *opts;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, (uint16_t)opts->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads ? opts->threads : 2),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->conn_timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->daemon) {
         sal_logf(SAL_LOG_ERROR, "cannot listen on %s:%d (in use, or not permitted)", opts->host,

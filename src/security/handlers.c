@@ -79,8 +79,9 @@ int sec_mw_scope(http_req_t *req, void *ud) {
     unsigned need = http_req_route(req)->scope;
     const http_auth_t *auth = http_req_auth(req);
     if (need == HTTP_OPEN || (auth && (auth->scopes & need))) return 0;
-    const char *name = need == HTTP_SCOPE_ADMIN ? "admin" : need == HTTP_SCOPE_WRITE ? "write"
-                                                                                    : "read";
+    const char *name = need == HTTP_SCOPE_ADMIN   ? "admin"
+                       : need == HTTP_SCOPE_WRITE ? "write"
+                                                  : "read";
     char detail[96];
     snprintf(detail, sizeof detail, "this API key lacks the %s scope", name);
     http_problem_send(req, 403, detail, NULL);
@@ -115,8 +116,8 @@ static int keys_create(http_req_t *req) {
     store_key_t k;
     char secret[SEC_KEY_CAP];
     int rc = sec_key_create(http_req_app(req)->store, auth->tenant_id,
-                            json_string_value(json_object_get(body, "name")), scopes,
-                            auth->key_id, http_req_id(req), &k, secret);
+                            json_string_value(json_object_get(body, "name")), scopes, auth->key_id,
+                            http_req_id(req), &k, secret);
     json_decref(body);
     if (rc < 0) return http_problem_send(req, 500, NULL, NULL);
     json_t *out = sec_key_json(&k);
@@ -134,8 +135,8 @@ static int keys_list(http_req_t *req) {
     if (http_req_page(req, &limit, cursor, sizeof cursor) < 0) return 0;
     store_key_t keys[101];
     size_t n;
-    int rc = store_key_list(http_req_app(req)->store, http_req_auth(req)->tenant_id, cursor,
-                            keys, (size_t)limit + 1, &n);
+    int rc = store_key_list(http_req_app(req)->store, http_req_auth(req)->tenant_id, cursor, keys,
+                            (size_t)limit + 1, &n);
     if (rc < 0) return http_problem_send(req, 500, NULL, NULL);
     json_t *items = json_array();
     size_t shown = n > (size_t)limit ? (size_t)limit : n;
@@ -153,10 +154,9 @@ static int keys_list(http_req_t *req) {
 static int keys_delete(http_req_t *req) {
     const char *id = http_req_param(req, "id");
     const http_auth_t *auth = http_req_auth(req);
-    int rc = sal_id_valid(id, "key")
-                 ? sec_key_revoke(http_req_app(req)->store, auth->tenant_id, id, auth->key_id,
-                                  http_req_id(req))
-                 : SAL_ENOTFOUND;
+    int rc = sal_id_valid(id, "key") ? sec_key_revoke(http_req_app(req)->store, auth->tenant_id, id,
+                                                      auth->key_id, http_req_id(req))
+                                     : SAL_ENOTFOUND;
     if (rc == SAL_ENOTFOUND) return http_problem_send(req, 404, "no such API key", NULL);
     if (rc < 0) return http_problem_send(req, 500, NULL, NULL);
     return http_send_json(req, 204, NULL);

@@ -8,14 +8,13 @@
 #include <sodium.h>
 #include <string.h>
 
-#define KEY_TAG "sal_"
-#define KEY_TAG_LEN 4
-#define KEY_ID_LEN 8
+#define KEY_TAG        "sal_"
+#define KEY_TAG_LEN    4
+#define KEY_ID_LEN     8
 #define KEY_SECRET_LEN 43 /* 43 base62 chars ~ 256 bits */
-#define KEY_LEN (KEY_TAG_LEN + KEY_ID_LEN + 1 + KEY_SECRET_LEN)
+#define KEY_LEN        (KEY_TAG_LEN + KEY_ID_LEN + 1 + KEY_SECRET_LEN)
 
-static const char BASE62[] =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+static const char BASE62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 static const struct {
     const char *name;
@@ -120,13 +119,16 @@ static int create_tx(store_t *st, void *arg) {
     create_ctx_t *cx = arg;
     int rc = store_key_insert(st, cx->key);
     if (rc < 0) return rc;
-    json_t *d = json_pack("{s:s,s:o}", "name", cx->key->name, "scopes",
-                          sec_scopes_json(cx->key->scopes));
+    json_t *d =
+        json_pack("{s:s,s:o}", "name", cx->key->name, "scopes", sec_scopes_json(cx->key->scopes));
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
-    store_audit_t a = {.tenant_id = cx->key->tenant_id, .actor = cx->actor,
-                       .action = "key.create", .target_id = cx->key->id,
-                       .request_id = cx->request_id, .detail = detail};
+    store_audit_t a = {.tenant_id = cx->key->tenant_id,
+                       .actor = cx->actor,
+                       .action = "key.create",
+                       .target_id = cx->key->id,
+                       .request_id = cx->request_id,
+                       .detail = detail};
     rc = store_audit_append(st, &a);
     free(detail);
     return rc;
@@ -177,8 +179,11 @@ static int revoke_tx(store_t *st, void *arg) {
     revoke_ctx_t *cx = arg;
     int rc = store_key_revoke(st, cx->tenant_id, cx->id, sal_now_ms());
     if (rc < 0) return rc;
-    store_audit_t a = {.tenant_id = cx->tenant_id, .actor = cx->actor, .action = "key.revoke",
-                       .target_id = cx->id, .request_id = cx->request_id};
+    store_audit_t a = {.tenant_id = cx->tenant_id,
+                       .actor = cx->actor,
+                       .action = "key.revoke",
+                       .target_id = cx->id,
+                       .request_id = cx->request_id};
     return store_audit_append(st, &a);
 }
 

@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#define NSLOTS 4096
+#define NSLOTS   4096
 #define PRUNE_AT 65536
 
 typedef struct bucket {
@@ -76,8 +76,7 @@ static void prune(sec_limiter_t *l, double now_s) {
     }
 }
 
-int sec_limiter_take(sec_limiter_t *l, const char *key_id, double now_s,
-                     sec_limit_info_t *info) {
+int sec_limiter_take(sec_limiter_t *l, const char *key_id, double now_s, sec_limit_info_t *info) {
     pthread_mutex_lock(&l->lock);
     size_t h = hash(key_id);
     bucket_t *b = l->slot[h];

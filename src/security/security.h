@@ -34,18 +34,16 @@ int sec_scopes_parse(const char *csv, unsigned *out);
 /* Returns a new JSON array of scope names in the order admin, write, read. */
 json_t *sec_scopes_json(unsigned scopes);
 /* Reads a JSON array of scope names; SAL_EINVAL with a message in err. */
-int sec_scopes_from_json(const json_t *arr, unsigned *out, char *err,
-                         size_t errcap);
+int sec_scopes_from_json(const json_t *arr, unsigned *out, char *err, size_t errcap);
 
 /* ---- keys -------------------------------------------------------------- */
 
-#define SEC_KEY_CAP 64
+#define SEC_KEY_CAP        64
 #define SEC_KEY_PREFIX_LEN 12 /* "sal_" + 8 */
 
 /* Makes a new random key; writes it to key (SEC_KEY_CAP), its visible
  * prefix to prefix (STORE_PREFIX_CAP) and its hash to hash. */
-void sec_key_generate(char *key, char *prefix,
-                      unsigned char hash[STORE_HASH_LEN]);
+void sec_key_generate(char *key, char *prefix, unsigned char hash[STORE_HASH_LEN]);
 /* Hashes a presented key. */
 void sec_key_hash(const char *key, unsigned char hash[STORE_HASH_LEN]);
 /* Extracts the visible prefix of a well-formed key; SAL_EINVAL when the
@@ -55,15 +53,14 @@ int sec_key_prefix(const char *key, char *prefix, size_t cap);
 /* Creates a key for a tenant and records it in the audit log, in one
  * transaction. name is 1..100 chars. The secret is written to secret
  * (SEC_KEY_CAP) and never stored. */
-int sec_key_create(store_t *st, const char *tenant_id, const char *name,
-                   unsigned scopes, const char *actor, const char *request_id,
-                   store_key_t *out, char *secret);
+int sec_key_create(store_t *st, const char *tenant_id, const char *name, unsigned scopes,
+                   const char *actor, const char *request_id, store_key_t *out, char *secret);
 /* Checks a presented key: SAL_ENOTFOUND when unknown, malformed or
  * revoked (callers answer 401 for all three alike). */
 int sec_key_authenticate(store_t *st, const char *presented, store_key_t *out);
 /* Revokes a key of this tenant and audits it, in one transaction. */
-int sec_key_revoke(store_t *st, const char *tenant_id, const char *id,
-                   const char *actor, const char *request_id);
+int sec_key_revoke(store_t *st, const char *tenant_id, const char *id, const char *actor,
+                   const char *request_id);
 /* Returns a new JSON object for a key (never the secret or hash). */
 json_t *sec_key_json(const store_key_t *k);
 
@@ -72,9 +69,9 @@ json_t *sec_key_json(const store_key_t *k);
 typedef struct sec_limiter sec_limiter_t;
 
 typedef struct {
-    double limit;       /* bucket size (burst) */
-    double remaining;   /* whole tokens left */
-    double reset_s;     /* seconds until the bucket is full again */
+    double limit;         /* bucket size (burst) */
+    double remaining;     /* whole tokens left */
+    double reset_s;       /* seconds until the bucket is full again */
     double retry_after_s; /* when limited: seconds until one token */
 } sec_limit_info_t;
 
@@ -85,8 +82,7 @@ void sec_limiter_free(sec_limiter_t *l);
 /* Takes one token for key_id at time now_s (monotonic seconds). Returns 0
  * when allowed, SAL_ELIMIT when the bucket is empty; info is filled in
  * both cases. */
-int sec_limiter_take(sec_limiter_t *l, const char *key_id, double now_s,
-                     sec_limit_info_t *info);
+int sec_limiter_take(sec_limiter_t *l, const char *key_id, double now_s, sec_limit_info_t *info);
 
 /* ---- HTTP glue --------------------------------------------------------- */
 

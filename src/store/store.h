@@ -67,7 +67,7 @@ int store_tenant_get(store_t *st, const char *id, store_tenant_t *out);
 /* ---- API keys ---------------------------------------------------------- */
 
 #define STORE_PREFIX_CAP 24
-#define STORE_HASH_LEN 32
+#define STORE_HASH_LEN   32
 
 typedef struct {
     char id[SAL_ID_CAP];
@@ -90,12 +90,11 @@ int store_key_get(store_t *st, const char *id, store_key_t *out);
 int store_key_by_prefix(store_t *st, const char *prefix, store_key_t *out);
 /* Active keys of a tenant ordered by id, after after_id ("" from the
  * start). Fills up to cap entries of out and sets *n. */
-int store_key_list(store_t *st, const char *tenant_id, const char *after_id,
-                   store_key_t *out, size_t cap, size_t *n);
+int store_key_list(store_t *st, const char *tenant_id, const char *after_id, store_key_t *out,
+                   size_t cap, size_t *n);
 /* Marks a key revoked. SAL_ENOTFOUND when it is not an active key of
  * this tenant. */
-int store_key_revoke(store_t *st, const char *tenant_id, const char *id,
-                     int64_t now_ms);
+int store_key_revoke(store_t *st, const char *tenant_id, const char *id, int64_t now_ms);
 /* Records when a key was last used (best effort). */
 int store_key_touch(store_t *st, const char *id, int64_t now_ms);
 
@@ -103,8 +102,8 @@ int store_key_touch(store_t *st, const char *id, int64_t now_ms);
 
 typedef struct {
     const char *tenant_id;
-    const char *actor;      /* key id, or "cli" */
-    const char *action;     /* "key.create", "key.revoke", ... */
+    const char *actor;  /* key id, or "cli" */
+    const char *action; /* "key.create", "key.revoke", ... */
     const char *target_id;
     const char *request_id; /* may be NULL */
     const char *detail;     /* JSON text, may be NULL */
@@ -114,7 +113,6 @@ typedef struct {
 int store_audit_append(store_t *st, const store_audit_t *rec);
 /* Counts a tenant's audit records with this action (for tests and
  * reports). */
-int store_audit_count(store_t *st, const char *tenant_id, const char *action,
-                      int64_t *out);
+int store_audit_count(store_t *st, const char *tenant_id, const char *action, int64_t *out);
 
 #endif

@@ -23,8 +23,8 @@ typedef struct store_ops {
     int (*key_insert)(store_t *st, const store_key_t *key);
     int (*key_get)(store_t *st, const char *id, store_key_t *out);
     int (*key_by_prefix)(store_t *st, const char *prefix, store_key_t *out);
-    int (*key_list)(store_t *st, const char *tenant_id, const char *after_id,
-                    store_key_t *out, size_t cap, size_t *n);
+    int (*key_list)(store_t *st, const char *tenant_id, const char *after_id, store_key_t *out,
+                    size_t cap, size_t *n);
     int (*key_revoke)(store_t *st, const char *tenant_id, const char *id, int64_t now_ms);
     int (*key_touch)(store_t *st, const char *id, int64_t now_ms);
     int (*audit_append)(store_t *st, const store_audit_t *rec);

@@ -144,8 +144,8 @@ static int conn_get(store_t *st, conn_t **out) {
 /* Returns the prepared statement q, reset and unbound, or NULL. */
 static sqlite3_stmt *stmt(conn_t *c, int q) {
     if (!c->stmt[q]) {
-        if (sqlite3_prepare_v3(c->db, SQL[q], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[q],
-                               NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(c->db, SQL[q], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[q], NULL) !=
+            SQLITE_OK) {
             fail(c, "prepare");
             return NULL;
         }
@@ -157,11 +157,11 @@ static sqlite3_stmt *stmt(conn_t *c, int q) {
 }
 
 /* Gets this thread's connection and statement q, or returns on failure. */
-#define PREPARE(st, c, s, q)                                                   \
-    conn_t *c = NULL;                                                          \
-    int rc_ = conn_get((st), &c);                                              \
-    if (rc_ < 0) return rc_;                                                   \
-    sqlite3_stmt *s = stmt(c, (q));                                            \
+#define PREPARE(st, c, s, q)                                                                       \
+    conn_t *c = NULL;                                                                              \
+    int rc_ = conn_get((st), &c);                                                                  \
+    if (rc_ < 0) return rc_;                                                                       \
+    sqlite3_stmt *s = stmt(c, (q));                                                                \
     if (!s) return SAL_ESTORE
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v) {
@@ -277,8 +277,8 @@ static int sq_schema_version(store_t *st, int *out) {
     if (rc < 0) return rc;
     /* A database never migrated has no table yet: version 0. */
     sqlite3_stmt *probe;
-    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE name='schema_migrations'",
-                           -1, &probe, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE name='schema_migrations'", -1,
+                           &probe, NULL) != SQLITE_OK)
         return fail(c, "schema version");
     int r = sqlite3_step(probe);
     sqlite3_finalize(probe);
@@ -308,8 +308,7 @@ static int sq_migrate(store_t *st, int *from, int *to) {
             sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
             continue;
         }
-        if (sqlite3_exec(c->db, store_sqlite_migrations[next - 1], NULL, NULL, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_exec(c->db, store_sqlite_migrations[next - 1], NULL, NULL, NULL) != SQLITE_OK) {
             rc = fail(c, "migration");
             goto rollback;
         }
@@ -329,8 +328,8 @@ static int sq_migrate(store_t *st, int *from, int *to) {
             rc = fail(c, "migration commit");
             goto rollback;
         }
-        sal_log_kv(SAL_LOG_INFO, NULL, "migration applied",
-                   (sal_kv_t[]){SAL_KV_I("version", next)}, 1);
+        sal_log_kv(SAL_LOG_INFO, NULL, "migration applied", (sal_kv_t[]){SAL_KV_I("version", next)},
+                   1);
         continue;
     rollback:
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
@@ -356,8 +355,7 @@ static int sq_tx_begin(store_t *st) {
     if (c->tx_depth++ > 0) return 0;
     if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         c->tx_depth--;
-        return (sqlite3_errcode(c->db) & 0xff) == SQLITE_BUSY ? SAL_ECONFLICT
-                                                              : fail(c, "begin");
+        return (sqlite3_errcode(c->db) & 0xff) == SQLITE_BUSY ? SAL_ECONFLICT : fail(c, "begin");
     }
     return 0;
 }
@@ -401,8 +399,9 @@ static int sq_tenant_get(store_t *st, const char *id, store_tenant_t *out) {
     PREPARE(st, c, s, Q_TENANT_GET);
     bind_text(s, 1, id);
     int r = sqlite3_step(s);
-    int rc = r == SQLITE_ROW ? tenant_row(s, out) : r == SQLITE_DONE ? SAL_ENOTFOUND
-                                                                    : fail(c, "tenant get");
+    int rc = r == SQLITE_ROW    ? tenant_row(s, out)
+             : r == SQLITE_DONE ? SAL_ENOTFOUND
+                                : fail(c, "tenant get");
     sqlite3_reset(s);
     return rc;
 }
@@ -411,8 +410,9 @@ static int sq_tenant_find(store_t *st, const char *name, store_tenant_t *out) {
     PREPARE(st, c, s, Q_TENANT_BY_NAME);
     bind_text(s, 1, name);
     int r = sqlite3_step(s);
-    int rc = r == SQLITE_ROW ? tenant_row(s, out) : r == SQLITE_DONE ? SAL_ENOTFOUND
-                                                                    : fail(c, "tenant find");
+    int rc = r == SQLITE_ROW    ? tenant_row(s, out)
+             : r == SQLITE_DONE ? SAL_ENOTFOUND
+                                : fail(c, "tenant find");
     sqlite3_reset(s);
     return rc;
 }
@@ -489,8 +489,8 @@ static int sq_key_get(store_t *st, const char *id, store_key_t *out) {
     return key_lookup(st, Q_KEY_GET, id, out);
 }
 
-static int sq_key_list(store_t *st, const char *tenant_id, const char *after_id,
-                       store_key_t *out, size_t cap, size_t *n) {
+static int sq_key_list(store_t *st, const char *tenant_id, const char *after_id, store_key_t *out,
+                       size_t cap, size_t *n) {
     PREPARE(st, c, s, Q_KEY_LIST);
     bind_text(s, 1, tenant_id);
     bind_text(s, 2, after_id ? after_id : "");
@@ -533,8 +533,7 @@ static int sq_audit_append(store_t *st, const store_audit_t *a) {
     return exec_done(c, s, "audit append");
 }
 
-static int sq_audit_count(store_t *st, const char *tenant_id, const char *action,
-                          int64_t *out) {
+static int sq_audit_count(store_t *st, const char *tenant_id, const char *action, int64_t *out) {
     PREPARE(st, c, s, Q_AUDIT_COUNT);
     bind_text(s, 1, tenant_id);
     bind_text(s, 2, action);
