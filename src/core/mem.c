@@ -51,6 +51,7 @@ void *xrealloc(void *p, size_t n) {
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
 char *xstrndup(const char *s, size_t n) {
+    n = strnlen(s, n);
     char *p = xmalloc(n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
@@ -111,6 +112,7 @@ void *sal_arena_alloc(sal_arena_t *a, size_t n) {
 }
 
 char *sal_arena_strndup(sal_arena_t *a, const char *s, size_t n) {
+    n = strnlen(s, n);
     char *p = sal_arena_alloc(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';

@@ -10,7 +10,7 @@
  *     char key[SEC_KEY_CAP];
  *     store_key_t k;
  *     sec_key_create(st, tenant_id, "laptop", SEC_SCOPE_READ, "cli", NULL,
- *                    &k, key, sizeof key);
+ *                    &k, key);
  *     ...
  *     if (sec_key_authenticate(st, presented, &k) == 0) ...
  */
