@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
+  libutf8proc-dev libopenblas-dev libzip-dev unzip
   sqlite3 python3 python3-venv python3-pip
   clang libclang-rt-14-dev clang-format cppcheck wrk
 )
