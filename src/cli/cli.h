@@ -14,6 +14,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
 
 /* Loads and validates the configuration (environment, ./.env, X_FILE) and
  * applies the log level; prints the one-line error and returns 2 on

