@@ -52,8 +52,11 @@ void embed_tokenizer_free(embed_tokenizer_t *t); /* accepts NULL */
  * punctuation split, then greedy longest-match WordPiece with "##"
  * continuations ([UNK] for words over 100 chars or with no match). Writes
  * [CLS] ids [SEP] to ids, truncated so the whole fits max_len and cap;
- * *n gets the count. Invalid UTF-8 bytes are treated as U+FFFD (dropped).
- * Never fails on any input; returns SAL_EINVAL only for cap < 2. */
+ * *n gets the count. Invalid UTF-8: each maximal ill-formed subpart is one
+ * U+FFFD, then dropped by cleaning. Special tokens written in the text
+ * ("[CLS]", "[SEP]", "[UNK]", "[PAD]", "[MASK]", case-sensitive) map to
+ * their ids, as in the reference. Never fails on any input; SAL_EINVAL
+ * only for cap < 2 or NULL arguments. */
 int embed_tokenize(const embed_tokenizer_t *t, const char *text, size_t len, int32_t *ids,
                    size_t cap, size_t *n);
 /* The id of a token, or -1; the token of an id, or NULL. */
@@ -63,7 +66,14 @@ size_t embed_tokenizer_vocab_size(const embed_tokenizer_t *t);
 
 /* ---- safetensors ------------------------------------------------------- */
 
-typedef enum { EMBED_F32, EMBED_F16, EMBED_BF16 } embed_dtype_t;
+/* The model reads F32, F16 and BF16; the other safetensors dtypes are
+ * validated and listed too, since real checkpoints carry them (the I64
+ * embeddings.position_ids of all-MiniLM-L6-v2). */
+typedef enum {
+    EMBED_F32, EMBED_F16, EMBED_BF16,
+    EMBED_F64, EMBED_I64, EMBED_I32, EMBED_I16, EMBED_I8, EMBED_U8, EMBED_BOOL,
+    EMBED_U16, EMBED_U32, EMBED_U64, EMBED_F8_E4M3, EMBED_F8_E5M2
+} embed_dtype_t;
 
 #define EMBED_MAX_DIMS 4
 
@@ -80,7 +90,7 @@ typedef struct embed_st embed_st_t;
 
 /* Maps a .safetensors file and validates its header: size prefix within
  * the file and under 100 MB, JSON object, every tensor with a known dtype
- * (F32, F16, BF16), 1..4 non-negative dims, [begin, end) offsets inside
+ * (one of embed_dtype_t), 1..4 non-negative dims, [begin, end) offsets inside
  * the data area, matching shape × dtype size, no overlaps. A corrupt or
  * truncated file gives SAL_EINVAL and a clear message, never a crash. */
 int embed_st_open(const char *path, embed_st_t **out, char *err, size_t errcap);
