@@ -70,9 +70,21 @@ size_t embed_tokenizer_vocab_size(const embed_tokenizer_t *t);
  * validated and listed too, since real checkpoints carry them (the I64
  * embeddings.position_ids of all-MiniLM-L6-v2). */
 typedef enum {
-    EMBED_F32, EMBED_F16, EMBED_BF16,
-    EMBED_F64, EMBED_I64, EMBED_I32, EMBED_I16, EMBED_I8, EMBED_U8, EMBED_BOOL,
-    EMBED_U16, EMBED_U32, EMBED_U64, EMBED_F8_E4M3, EMBED_F8_E5M2
+    EMBED_F32,
+    EMBED_F16,
+    EMBED_BF16,
+    EMBED_F64,
+    EMBED_I64,
+    EMBED_I32,
+    EMBED_I16,
+    EMBED_I8,
+    EMBED_U8,
+    EMBED_BOOL,
+    EMBED_U16,
+    EMBED_U32,
+    EMBED_U64,
+    EMBED_F8_E4M3,
+    EMBED_F8_E5M2
 } embed_dtype_t;
 
 #define EMBED_MAX_DIMS 4
@@ -129,6 +141,8 @@ typedef struct embed_model embed_model_t;
  * naming the file in err. Free with embed_model_free(). */
 int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t errcap);
 void embed_model_free(embed_model_t *m); /* accepts NULL */
+/* Borrowed; valid until embed_model_free. Thread-safe; the first call
+ * hashes the weights for weights_sha256 (~300 ms for 90 MB). */
 const embed_info_t *embed_model_info(const embed_model_t *m);
 const embed_tokenizer_t *embed_model_tokenizer(const embed_model_t *m);
 
@@ -153,7 +167,8 @@ void embed_ctx_set_kernel(embed_ctx_t *ctx, embed_kernel_t k);
 int embed_texts(embed_ctx_t *ctx, const char *const *texts, const size_t *lens, size_t n,
                 float *out);
 /* The same over already-tokenized sequences (ids[i] has len[i] ids,
- * [CLS]…[SEP] included). */
+ * [CLS]…[SEP] included). SAL_EINVAL also for an empty sequence, one
+ * longer than max_seq_len, or an id outside the vocabulary. */
 int embed_ids(embed_ctx_t *ctx, const int32_t *const *ids, const size_t *len, size_t n,
               float *out);
 
