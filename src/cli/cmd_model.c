@@ -157,7 +157,7 @@ int cmd_embed(int argc, char **argv) {
         goto done;
     }
     ctx = embed_ctx_new(m);
-    int dims = embed_model_info(m)->dims;
+    int dims = embed_model_dims(m);
     v = xmalloc(sizeof(float) * (size_t)dims);
     if (first < argc) {
         for (int i = first; i < argc; i++) {

@@ -11,13 +11,20 @@
  * exactly 0 there) without the wasted rows.
  *
  * Kernels: each step has a plain reference loop (EMBED_KERNEL_REF) and a
- * fast version. The fast linear layer is cblas_sgemm, except for the few
- * rows of a short query, where OpenBLAS spends more time packing the
- * weights than multiplying: there an AVX2/FMA kernel streams each weight
- * row once against all rows in registers. LayerNorm, GELU (erf through a
- * vectorised erfc, error ~1e-7), softmax and short-sequence attention have
- * AVX2/FMA versions selected at run time (the build has no -march); the
- * portable fallback is the reference loop.
+ * fast version. The fast linear layer runs on weights that model.c packs
+ * at load into 16-output panels: a 6 × 16 AVX2/FMA kernel then streams
+ * each panel sequentially with no horizontal sums. It beats cblas_sgemm at
+ * every batch size measured up to 256 rows (OpenBLAS repacks the weights
+ * on every call, which dominates for the few rows of a query) and matches
+ * it beyond. LayerNorm, GELU (erf through a vectorised erfc, error
+ * ~1e-7), softmax and short-sequence attention have AVX2/FMA versions
+ * selected at run time (the build has no -march); long sequences' attention
+ * is two cblas_sgemm per head. Without AVX2/FMA the fast set is OpenBLAS
+ * plus the reference loops.
+ *
+ * Threads: a context splits every step over two cores itself (see "a
+ * second core" below), which is what makes one short query fast;
+ * embed_texts_parallel instead gives each core its own texts.
  *
  * The context owns every buffer the forward pass touches, allocated once
  * for a token budget per batch, so embed_texts and embed_ids allocate
@@ -43,15 +50,11 @@
 
 /* Tokens per batch: a batch stops at EMBED_MAX_BATCH sequences or at this
  * many tokens (but always fits one max_seq_len sequence). 2048 rows keep
- * sgemm at full speed while the workspace stays ~30 MB for MiniLM instead
- * of the ~250 MB that EMBED_MAX_BATCH × 256 tokens would need. */
+ * the kernels at full speed while the workspace stays ~30 MB for MiniLM
+ * instead of the ~250 MB that EMBED_MAX_BATCH × 256 tokens would need. */
 #define BATCH_TOKENS 2048
 /* Texts tokenized, sorted and batched together. */
 #define WINDOW (4 * EMBED_MAX_BATCH)
-/* At or below this many rows the AVX2 linear kernel beats sgemm. */
-#ifndef SMALL_M
-#define SMALL_M 32
-#endif
 /* Sequences up to this long use the direct attention loops; longer ones
  * two sgemm calls per head and block of ATTN_ROWS queries, so the scores
  * need ATTN_ROWS × len floats, never len × len. */
@@ -170,11 +173,6 @@ static void attention_blas(const float *q, const float *k, const float *v, int l
     }
 }
 
-static void linear_portable(const float *x, int m, int k, int ldx, const float *w, const float *b,
-                            int n, float *y, int ldy, bool accumulate) {
-    linear_blas(x, m, k, ldx, w, b, n, y, ldy, accumulate);
-}
-
 static void attention_portable(const float *q, const float *k, const float *v, int ld, int len,
                                int heads, int dh, float *out, int ldo, float *scratch) {
     if (len <= ATTN_DIRECT_MAX)
@@ -185,7 +183,7 @@ static void attention_portable(const float *q, const float *k, const float *v, i
 
 static const embed_kernels_t kernels_portable = {
     .name = "blas",
-    .linear = linear_portable,
+    .linear = linear_blas,
     .layernorm = layernorm_ref,
     .gelu = gelu_ref,
     .softmax = softmax_ref,
@@ -195,7 +193,13 @@ static const embed_kernels_t kernels_portable = {
 /* ---- fast kernels: AVX2 + FMA ------------------------------------------ */
 
 #if HAVE_X86
+/* Unoptimised intrinsics are ~20× slower, which would make the -O0
+ * sanitizer build's tests crawl; gcc optimises these kernels anyway. */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__OPTIMIZE__)
+#define AVX2 __attribute__((target("avx2,fma"), optimize("O2")))
+#else
 #define AVX2 __attribute__((target("avx2,fma")))
+#endif
 
 /* The four sums of a, b, c, d's lanes, in that order. */
 AVX2 static inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
@@ -211,95 +215,82 @@ AVX2 static inline float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-#define FMA_ROW(xp, r)                                                                             \
-    do {                                                                                           \
-        __m256 xv = _mm256_loadu_ps(xp);                                                           \
-        c##r##0 = _mm256_fmadd_ps(xv, a0, c##r##0);                                                \
-        c##r##1 = _mm256_fmadd_ps(xv, a1, c##r##1);                                                \
-        c##r##2 = _mm256_fmadd_ps(xv, a2, c##r##2);                                                \
-    } while (0)
-#define FMA_STEP(p)                                                                                \
-    do {                                                                                           \
-        __m256 a0 = _mm256_loadu_ps(w0 + (p)), a1 = _mm256_loadu_ps(w1 + (p)),                     \
-               a2 = _mm256_loadu_ps(w2 + (p));                                                     \
-        FMA_ROW(x0 + (p), 0);                                                                      \
-        FMA_ROW(x1 + (p), 1);                                                                      \
-        FMA_ROW(x2 + (p), 2);                                                                      \
-        FMA_ROW(x3 + (p), 3);                                                                      \
-    } while (0)
+/* ---- packed weights: 16-output panels -------------------------------- */
 
-/* The 4 × 3 dot products of rows x0…x3 with rows w0…w2 over k8 (a
- * multiple of 8) floats into s[output][row]. When pf is not NULL, the
- * 3·k8 floats at pf (the next tile's weight rows, contiguous) are
- * prefetched along the way so they arrive from memory while this tile
- * computes. A function of its own so its 12 accumulators, 3 weight rows
- * and 8 pointers get the registers to themselves. */
-AVX2 __attribute__((noinline)) static void dot_tile_4x3(const float *x0, const float *x1,
-                                                        const float *x2, const float *x3,
-                                                        const float *w0, const float *w1,
-                                                        const float *w2, int k8, const float *pf,
-                                                        float s[3][4]) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00,
-           c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-    int p = 0;
-    if (pf != NULL) {
-        for (; p + 16 <= k8; p += 16) {
-            const char *q = (const char *)(pf + 3 * p);
-            _mm_prefetch(q, _MM_HINT_T0);
-            _mm_prefetch(q + 64, _MM_HINT_T0);
-            _mm_prefetch(q + 128, _MM_HINT_T0);
-            FMA_STEP(p);
-            FMA_STEP(p + 8);
-        }
-    }
-    for (; p < k8; p += 8) FMA_STEP(p);
-    _mm_storeu_ps(s[0], hsum4(c00, c10, c20, c30));
-    _mm_storeu_ps(s[1], hsum4(c01, c11, c21, c31));
-    _mm_storeu_ps(s[2], hsum4(c02, c12, c22, c32));
-}
-#undef FMA_STEP
-#undef FMA_ROW
+/* A linear layer's weight [n × k] repacked as ceil(n/16) panels of
+ * [k × 16] (outputs past n zero): the 6 × 16 kernel below then reads each
+ * panel as one sequential stream, 16 outputs per 64-byte line, and needs
+ * no horizontal sums. */
+size_t embed_packed_floats(int n, int k) { return (size_t)((n + 15) / 16) * 16 * (size_t)k; }
 
-/* y = x · wᵀ for few rows: tiles of 4 rows × 3 outputs held in 12
- * accumulators, so each weight row is read once per 4 rows of x while it
- * sits in L1, and x (a few rows) stays in L1/L2. Edge tiles repeat a valid
- * row or output and drop the extra results. */
-AVX2 static void linear_small_avx2(const float *x, int m, int k, int ldx, const float *w,
-                                   const float *b, int n, float *y, int ldy, bool accumulate) {
-    const int k8 = k & ~7;
-    for (int j = 0; j < n; j += 3) {
-        const int nj = n - j < 3 ? n - j : 3;
-        const float *w0 = w + (size_t)j * k;
-        const float *w1 = nj > 1 ? w0 + k : w0, *w2 = nj > 2 ? w0 + 2 * (size_t)k : w0;
-        /* the next tile's rows, while they are whole rows of w */
-        const float *next = j + 6 <= n ? w0 + 3 * (size_t)k : NULL;
-        for (int i = 0; i < m; i += 4) {
-            const int mi = m - i < 4 ? m - i : 4;
-            const float *x0 = x + (size_t)i * ldx;
-            const float *x1 = mi > 1 ? x0 + ldx : x0, *x2 = mi > 2 ? x0 + 2 * (size_t)ldx : x0;
-            const float *x3 = mi > 3 ? x0 + 3 * (size_t)ldx : x0;
-            float s[3][4]; /* [output][row] */
-            dot_tile_4x3(x0, x1, x2, x3, w0, w1, w2, k8, i == 0 ? next : NULL, s);
-            const float *xr[4] = {x0, x1, x2, x3}, *wr[3] = {w0, w1, w2};
-            for (int o = 0; o < nj; o++) {
-                for (int r = 0; r < mi; r++) {
-                    float t = s[o][r];
-                    for (int p = k8; p < k; p++) t += xr[r][p] * wr[o][p];
-                    if (b != NULL) t += b[j + o];
-                    float *yy = &y[(size_t)(i + r) * ldy + j + o];
-                    *yy = accumulate ? *yy + t : t;
-                }
-            }
-        }
+void embed_pack(const float *w, int n, int k, float *out) {
+    for (int j0 = 0; j0 < n; j0 += 16) {
+        float *panel = out + (size_t)j0 * k;
+        for (int p = 0; p < k; p++)
+            for (int c = 0; c < 16; c++)
+                panel[(size_t)p * 16 + c] = j0 + c < n ? w[(size_t)(j0 + c) * k + p] : 0.0f;
     }
 }
 
-AVX2 static void linear_avx2(const float *x, int m, int k, int ldx, const float *w, const float *b,
-                             int n, float *y, int ldy, bool accumulate) {
-    if (m <= SMALL_M)
-        linear_small_avx2(x, m, k, ldx, w, b, n, y, ldy, accumulate);
-    else
-        linear_blas(x, m, k, ldx, w, b, n, y, ldy, accumulate);
+#define MK_ROW(r)                                                                                  \
+    do {                                                                                           \
+        __m256 xb = _mm256_broadcast_ss(x##r + p);                                                 \
+        c##r##0 = _mm256_fmadd_ps(xb, w0, c##r##0);                                                \
+        c##r##1 = _mm256_fmadd_ps(xb, w1, c##r##1);                                                \
+    } while (0)
+
+/* y[rows × cols] (+)= x[rows × k] · panel + b for up to 6 rows and 16
+ * outputs: 12 accumulators, one broadcast of x per row and k. */
+AVX2 __attribute__((noinline)) static void mk_6x16(const float *x, int ldx, int rows,
+                                                   const float *panel, int k, const float *b,
+                                                   int cols, float *y, int ldy, bool accumulate) {
+    const float *x0 = x, *x1 = rows > 1 ? x + ldx : x, *x2 = rows > 2 ? x + 2 * (size_t)ldx : x;
+    const float *x3 = rows > 3 ? x + 3 * (size_t)ldx : x, *x4 = rows > 4 ? x + 4 * (size_t)ldx : x;
+    const float *x5 = rows > 5 ? x + 5 * (size_t)ldx : x;
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int p = 0; p < k; p++) {
+        const __m256 w0 = _mm256_loadu_ps(panel + (size_t)p * 16),
+                     w1 = _mm256_loadu_ps(panel + (size_t)p * 16 + 8);
+        MK_ROW(0);
+        MK_ROW(1);
+        MK_ROW(2);
+        MK_ROW(3);
+        MK_ROW(4);
+        MK_ROW(5);
+    }
+    float t[6][16];
+    _mm256_storeu_ps(t[0], c00), _mm256_storeu_ps(t[0] + 8, c01);
+    _mm256_storeu_ps(t[1], c10), _mm256_storeu_ps(t[1] + 8, c11);
+    _mm256_storeu_ps(t[2], c20), _mm256_storeu_ps(t[2] + 8, c21);
+    _mm256_storeu_ps(t[3], c30), _mm256_storeu_ps(t[3] + 8, c31);
+    _mm256_storeu_ps(t[4], c40), _mm256_storeu_ps(t[4] + 8, c41);
+    _mm256_storeu_ps(t[5], c50), _mm256_storeu_ps(t[5] + 8, c51);
+    for (int r = 0; r < rows; r++) {
+        float *yr = y + (size_t)r * ldy;
+        for (int c = 0; c < cols; c++) {
+            float v = t[r][c] + (b ? b[c] : 0.0f);
+            yr[c] = accumulate ? yr[c] + v : v;
+        }
+    }
+}
+#undef MK_ROW
+
+/* y[m × n] (+)= x · wᵀ + b over the panels of outputs [j0, j1) (multiples
+ * of 16, or n). Rows go in blocks of 48 so a block of x stays in L2 while
+ * every panel passes over it. */
+AVX2 static void linear_packed_avx2(const float *x, int m, int k, int ldx, const float *wp,
+                                    const float *b, int n, float *y, int ldy, bool accumulate) {
+    for (int i0 = 0; i0 < m; i0 += 48) {
+        const int i1 = m - i0 < 48 ? m : i0 + 48;
+        for (int j = 0; j < n; j += 16) {
+            const float *panel = wp + (size_t)j * k;
+            const int cols = n - j < 16 ? n - j : 16;
+            for (int i = i0; i < i1; i += 6)
+                mk_6x16(x + (size_t)i * ldx, ldx, i1 - i < 6 ? i1 - i : 6, panel, k,
+                        b ? b + j : NULL, cols, y + (size_t)i * ldy + j, ldy, accumulate);
+        }
+    }
 }
 
 AVX2 static void layernorm_avx2(float *x, int m, int n, int ld, const float *g, const float *b,
@@ -473,8 +464,8 @@ AVX2 static void attention_avx2(const float *q, const float *k, const float *v, 
 
 static const embed_kernels_t kernels_avx2 = {
     .name = "avx2",
-    .split_few_rows = true,
-    .linear = linear_avx2,
+    .linear = linear_blas,
+    .linear_packed = linear_packed_avx2,
     .layernorm = layernorm_avx2,
     .gelu = gelu_avx2,
     .softmax = softmax_avx2,
@@ -490,24 +481,30 @@ const embed_kernels_t *embed_kernels(embed_kernel_t k) {
     return &kernels_portable;
 }
 
-/* ---- a second core for short queries ----------------------------------- */
+/* ---- a second core: a two-thread parallel for ------------------------- */
 
-/* A single short query is too small for OpenBLAS's threading (12 rows run
- * slower on two threads than on one) yet it is what a search request waits
- * on. So a context may own one helper thread that shares the few-rows
- * linear layers: the outputs are cut into chunks and both threads claim
- * chunks from one atomic word until none are left. If the helper is not
- * running (the other core is busy), the caller simply does every chunk
- * itself, so a loaded machine costs at most one chunk of waiting, not a
- * scheduler time slice per layer.
+/* OpenBLAS's threading does not pay on the products of one short query
+ * (12 rows run slower on two threads than on one), and its idle workers
+ * spin on the core another thread wants. So the engine threads itself: a
+ * context may own one helper thread, and each step of the forward pass
+ * (a linear layer, the attention heads, GELU) is cut into items that both
+ * threads claim from one atomic word until none are left. If the helper is
+ * not running (the other core is busy elsewhere), the caller simply does
+ * every item itself, so a loaded machine costs at most one item of
+ * waiting; when even that takes too long the context works alone for
+ * HELPER_BACKOFF_US.
  *
- * The claim word packs the job's sequence number, its chunk count and the
- * next chunk index, so a claim always names the job it belongs to. Between
+ * The claim word packs the job's sequence number, its item count and the
+ * next item index, so a claim always names the job it belongs to. Between
  * jobs the helper spins for HELPER_SPIN_US, then sleeps on a condition
  * variable. */
-#define HELPER_SPIN_US 100
-#define HELPER_CHUNKS  8
-#define HELPER_BACKOFF 512 /* linear layers, ~16 short queries of MiniLM */
+#define HELPER_SPIN_US    100
+#define HELPER_CHUNKS     8
+#define HELPER_BACKOFF_US 50000
+
+/* Runs item i of a job; scratch is the running thread's own
+ * ATTN_ROWS × max_len floats. */
+typedef void (*par_item_fn)(const void *job, int i, float *scratch);
 
 typedef struct {
     pthread_t tid;
@@ -515,14 +512,12 @@ typedef struct {
     pthread_cond_t cv;
     atomic_bool sleeping;
     atomic_bool quit;
-    _Atomic uint64_t claim; /* seq:24 | chunks:8 | next index:32 */
-    atomic_int done;        /* chunks finished in the current job */
+    _Atomic uint64_t claim; /* seq:16 | items:16 | next index:32 */
+    atomic_int done;        /* items finished in the current job */
     /* the job, written before claim is published */
-    const embed_kernels_t *k;
-    const float *x, *w, *b;
-    float *y;
-    int m, k_dim, ldx, n, ldy, chunk;
-    bool accumulate;
+    par_item_fn fn;
+    const void *job;
+    float *scratch; /* the helper's own; owned */
 } helper_t;
 
 static double mono_us(void) {
@@ -537,20 +532,18 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-static inline uint32_t claim_seq(uint64_t c) { return (uint32_t)(c >> 40); }
-static inline uint32_t claim_chunks(uint64_t c) { return (uint32_t)(c >> 32) & 0xff; }
+static inline uint32_t claim_seq(uint64_t c) { return (uint32_t)(c >> 48); }
+static inline uint32_t claim_items(uint64_t c) { return (uint32_t)(c >> 32) & 0xffff; }
 static inline uint32_t claim_next(uint64_t c) { return (uint32_t)c; }
 
-/* Claims and runs chunks of the published job until none are left;
- * returns the job's sequence number. */
-static uint32_t helper_work(helper_t *h) {
-    for (;;) {
+/* Claims and runs items of the published job until none are left;
+ * returns the job's sequence number and adds the items run to *ran. */
+static uint32_t helper_work(helper_t *h, float *scratch, int *ran) {
+    for (;; (*ran)++) {
         uint64_t c = atomic_fetch_add(&h->claim, 1);
         uint32_t i = claim_next(c);
-        if (i >= claim_chunks(c)) return claim_seq(c);
-        const int n0 = (int)i * h->chunk, n1 = n0 + h->chunk < h->n ? n0 + h->chunk : h->n;
-        h->k->linear(h->x, h->m, h->k_dim, h->ldx, h->w + (size_t)n0 * h->k_dim,
-                     h->b ? h->b + n0 : NULL, n1 - n0, h->y + n0, h->ldy, h->accumulate);
+        if (i >= claim_items(c)) return claim_seq(c);
+        h->fn(h->job, (int)i, scratch);
         atomic_fetch_add(&h->done, 1);
     }
 }
@@ -573,12 +566,14 @@ static void *helper_main(void *arg) {
             }
         }
         if (atomic_load(&h->quit)) return NULL;
-        last = helper_work(h);
+        int ran = 0;
+        last = helper_work(h, h->scratch, &ran);
     }
 }
 
-static helper_t *helper_new(void) {
+static helper_t *helper_new(size_t scratch_floats) {
     helper_t *h = xcalloc(1, sizeof *h);
+    h->scratch = xmalloc(scratch_floats * sizeof(float));
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     atomic_init(&h->sleeping, false);
@@ -588,6 +583,7 @@ static helper_t *helper_new(void) {
     if (pthread_create(&h->tid, NULL, helper_main, h) != 0) {
         pthread_cond_destroy(&h->cv);
         pthread_mutex_destroy(&h->mu);
+        free(h->scratch);
         free(h);
         return NULL;
     }
@@ -603,42 +599,99 @@ static void helper_free(helper_t *h) {
     pthread_join(h->tid, NULL);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
+    free(h->scratch);
     free(h);
 }
 
-/* y = x·wᵀ + b, shared with the helper chunk by chunk. Returns false when
- * the helper stalled us (preempted inside a chunk it had claimed). */
-static bool helper_linear(helper_t *h, const embed_kernels_t *K, const float *x, int m, int k,
-                          int ldx, const float *w, const float *b, int n, float *y, int ldy,
-                          bool accumulate) {
-    /* chunks of whole 3-output tiles (the AVX2 kernel's width) */
-    int chunk = (n + HELPER_CHUNKS - 1) / HELPER_CHUNKS;
-    chunk = (chunk + 2) / 3 * 3;
-    const uint32_t chunks = (uint32_t)((n + chunk - 1) / chunk);
-    h->k = K, h->x = x, h->w = w, h->b = b, h->y = y;
-    h->m = m, h->k_dim = k, h->ldx = ldx, h->n = n, h->ldy = ldy, h->chunk = chunk;
-    h->accumulate = accumulate;
+/* Runs items 0…n-1 of job on both threads (n ≤ 65535). Returns false when
+ * the helper stalled us (preempted inside an item it had claimed). */
+static bool helper_run(helper_t *h, par_item_fn fn, const void *job, int n, float *scratch) {
+    h->fn = fn, h->job = job;
     atomic_store(&h->done, 0);
-    uint32_t seq = (claim_seq(atomic_load(&h->claim)) + 1) & 0xffffff;
+    uint32_t seq = (claim_seq(atomic_load(&h->claim)) + 1) & 0xffff;
     if (seq == 0) seq = 1; /* 0 is "no job yet" */
-    atomic_store(&h->claim, (uint64_t)seq << 40 | (uint64_t)chunks << 32);
+    atomic_store(&h->claim, (uint64_t)seq << 48 | (uint64_t)n << 32);
     if (atomic_load(&h->sleeping)) {
         pthread_mutex_lock(&h->mu);
         pthread_cond_signal(&h->cv);
         pthread_mutex_unlock(&h->mu);
     }
-    helper_work(h);
-    /* Only a chunk the helper claimed and is still computing is left. */
+    const double t0 = mono_us();
+    int ran = 0;
+    helper_work(h, scratch, &ran);
+    /* Only items the helper claimed and is still running are left. If
+     * that takes much longer than an item takes us, the helper is not
+     * running: yield rather than spin against it, and report the stall. */
+    const double t1 = mono_us(), item_us = ran > 0 ? (t1 - t0) / ran : 1000;
     bool prompt = true;
-    for (unsigned spins = 0; atomic_load(&h->done) != (int)chunks; spins++) {
-        if (spins < 4096) {
-            cpu_relax();
-        } else {
-            prompt = false;
+    for (unsigned spins = 0; atomic_load(&h->done) != n; spins++) {
+        if (!prompt) {
             sched_yield();
+        } else {
+            cpu_relax();
+            if (spins % 64 == 63 && mono_us() - t1 > 2 * item_us + 50) prompt = false;
         }
     }
     return prompt;
+}
+
+/* ---- the steps of the forward pass as parallel jobs -------------------- */
+
+/* A linear layer over a packed weight. A few rows: items are runs of whole
+ * 16-output panels, each weight byte read once. Many rows: items are
+ * blocks of 48 rows (the kernel's row block), so each thread keeps its
+ * rows in L2 while all the panels pass. */
+typedef struct {
+    const embed_kernels_t *k;
+    const float *x, *wp, *b;
+    float *y;
+    int m, k_dim, ldx, n, ldy, chunk;
+    bool accumulate, by_rows;
+} linear_job_t;
+
+static void linear_item(const void *job, int i, float *scratch) {
+    (void)scratch;
+    const linear_job_t *j = job;
+    if (j->by_rows) {
+        const int r0 = i * j->chunk, r1 = r0 + j->chunk < j->m ? r0 + j->chunk : j->m;
+        j->k->linear_packed(j->x + (size_t)r0 * j->ldx, r1 - r0, j->k_dim, j->ldx, j->wp, j->b,
+                            j->n, j->y + (size_t)r0 * j->ldy, j->ldy, j->accumulate);
+    } else {
+        const int n0 = i * j->chunk, n1 = n0 + j->chunk < j->n ? n0 + j->chunk : j->n;
+        j->k->linear_packed(j->x, j->m, j->k_dim, j->ldx, j->wp + (size_t)n0 * j->k_dim,
+                            j->b ? j->b + n0 : NULL, n1 - n0, j->y + n0, j->ldy, j->accumulate);
+    }
+}
+
+/* Attention: one item per sequence and head. */
+typedef struct {
+    const embed_kernels_t *k;
+    const float *qkv; /* [T × 3H] */
+    float *out;       /* [T × H] */
+    const int *off;   /* sequence s is rows off[s]…off[s+1] */
+    int hidden, heads, dh;
+} attn_job_t;
+
+static void attn_item(const void *job, int i, float *scratch) {
+    const attn_job_t *j = job;
+    const int s = i / j->heads, h = i % j->heads, H = j->hidden;
+    const float *base = j->qkv + (size_t)j->off[s] * 3 * H + h * j->dh;
+    j->k->attention(base, base + H, base + 2 * H, 3 * H, j->off[s + 1] - j->off[s], 1, j->dh,
+                    j->out + (size_t)j->off[s] * H + h * j->dh, H, scratch);
+}
+
+/* GELU: one item per block of 32 rows. */
+typedef struct {
+    const embed_kernels_t *k;
+    float *x;
+    int rows, cols;
+} gelu_job_t;
+
+static void gelu_item(const void *job, int i, float *scratch) {
+    (void)scratch;
+    const gelu_job_t *j = job;
+    const int r0 = i * 32, r1 = r0 + 32 < j->rows ? r0 + 32 : j->rows;
+    j->k->gelu(j->x + (size_t)r0 * j->cols, (size_t)(r1 - r0) * j->cols);
 }
 
 /* ---- the context and the forward pass ---------------------------------- */
@@ -658,9 +711,9 @@ struct embed_ctx {
     int order[WINDOW]; /* window positions sorted by length */
     int *len_count;    /* [max_len + 2], the counting sort */
     int batch_off[EMBED_MAX_BATCH + 1];
-    bool use_helper;  /* split short queries' linear layers over two cores */
-    helper_t *helper; /* started on first use */
-    int helper_skip;  /* linear layers to run alone after the helper stalled */
+    bool use_helper;        /* share the work with a helper thread */
+    helper_t *helper;       /* started on first use */
+    double helper_retry_us; /* after a stall, run alone until this time */
 };
 
 /* A context whose batches hold up to batch_tokens tokens (at least one
@@ -680,7 +733,7 @@ static embed_ctx_t *ctx_new(const embed_model_t *m, int batch_tokens) {
     ctx->scores = xmalloc((size_t)ATTN_ROWS * (size_t)ctx->max_len * sizeof(float));
     ctx->tok = xmalloc((size_t)WINDOW * (size_t)ctx->max_len * sizeof(int32_t));
     ctx->len_count = xcalloc((size_t)ctx->max_len + 2, sizeof(int));
-    ctx->use_helper = sysconf(_SC_NPROCESSORS_ONLN) > 1 && !getenv("TMP_NO_HELPER");
+    ctx->use_helper = sysconf(_SC_NPROCESSORS_ONLN) > 1;
     return ctx;
 }
 
@@ -705,28 +758,55 @@ void embed_ctx_set_kernel(embed_ctx_t *ctx, embed_kernel_t k) {
     if (ctx != NULL) ctx->k = embed_kernels(k);
 }
 
-/* A linear layer of the forward pass: few rows go to the helper thread
- * too, when the context has one. */
-static void ctx_linear(embed_ctx_t *ctx, const float *x, int m, int k, int ldx, const float *w,
-                       const float *b, int n, float *y, int ldy, bool accumulate) {
-    const embed_kernels_t *K = ctx->k;
-    if (m <= SMALL_M && n >= 96 && ctx->use_helper && K->split_few_rows) {
-        if (ctx->helper_skip > 0) {
-            ctx->helper_skip--;
-        } else {
-            if (ctx->helper == NULL) ctx->helper = helper_new();
-            if (ctx->helper == NULL) {
-                ctx->use_helper = false;
-            } else {
-                /* Other work holds the second core: stop sharing for the
-                 * next ~16 queries rather than wait on a time slice. */
-                if (!helper_linear(ctx->helper, K, x, m, k, ldx, w, b, n, y, ldy, accumulate))
-                    ctx->helper_skip = HELPER_BACKOFF;
-                return;
-            }
+/* Runs items 0…n-1 of job: on both threads when the context has a
+ * helper that is keeping up, else here alone. */
+static void ctx_run(embed_ctx_t *ctx, par_item_fn fn, const void *job, int n) {
+    if (n > 1 && n <= 0xffff && ctx->use_helper &&
+        (ctx->helper_retry_us == 0 || mono_us() >= ctx->helper_retry_us)) {
+        if (ctx->helper == NULL) {
+            ctx->helper = helper_new((size_t)ATTN_ROWS * (size_t)ctx->max_len);
+            if (ctx->helper == NULL) ctx->use_helper = false;
+        }
+        if (ctx->helper != NULL) {
+            /* Other work holds the second core: stop sharing for a while
+             * rather than wait on its time slices. */
+            if (!helper_run(ctx->helper, fn, job, n, ctx->scores))
+                ctx->helper_retry_us = mono_us() + HELPER_BACKOFF_US;
+            return;
         }
     }
-    K->linear(x, m, k, ldx, w, b, n, y, ldy, accumulate);
+    for (int i = 0; i < n; i++) fn(job, i, ctx->scores);
+}
+
+/* A linear layer of the forward pass: the packed kernel when the model
+ * has packed weights (shared with the helper), else the kernel set's
+ * linear on the plain weight. */
+static void ctx_linear(embed_ctx_t *ctx, const float *x, int m, int k, int ldx, const float *w,
+                       const float *wp, const float *b, int n, float *y, int ldy, bool accumulate) {
+    const embed_kernels_t *K = ctx->k;
+    if (wp == NULL || K->linear_packed == NULL) {
+        K->linear(x, m, k, ldx, w, b, n, y, ldy, accumulate);
+        return;
+    }
+    linear_job_t job = {.k = K,
+                        .x = x,
+                        .wp = wp,
+                        .b = b,
+                        .y = y,
+                        .m = m,
+                        .k_dim = k,
+                        .ldx = ldx,
+                        .n = n,
+                        .ldy = ldy,
+                        .accumulate = accumulate};
+    job.by_rows = m > 2 * 48;
+    if (job.by_rows) {
+        job.chunk = 48;
+    } else {
+        const int panels = (n + 15) / 16;
+        job.chunk = (panels + HELPER_CHUNKS - 1) / HELPER_CHUNKS * 16;
+    }
+    ctx_run(ctx, linear_item, &job, ((job.by_rows ? m : n) + job.chunk - 1) / job.chunk);
 }
 
 /* Runs the encoder over the ns window sequences seqs[0…ns) (window
@@ -756,19 +836,19 @@ static void forward(embed_ctx_t *ctx, const int *seqs, int ns, float *out) {
     float *x = ctx->x, *qkv = ctx->qkv, *attn = ctx->attn, *ffn = ctx->ffn;
     for (int l = 0; l < in->layers; l++) {
         const embed_layer_t *L = &m->layers[l];
-        ctx_linear(ctx, x, T, H, H, L->q_w, L->q_b, H, qkv, 3 * H, false);
-        ctx_linear(ctx, x, T, H, H, L->k_w, L->k_b, H, qkv + H, 3 * H, false);
-        ctx_linear(ctx, x, T, H, H, L->v_w, L->v_b, H, qkv + 2 * H, 3 * H, false);
-        for (int s = 0; s < ns; s++) {
-            const float *base = qkv + (size_t)off[s] * 3 * H;
-            K->attention(base, base + H, base + 2 * H, 3 * H, off[s + 1] - off[s], in->heads, dh,
-                         attn + (size_t)off[s] * H, H, ctx->scores);
-        }
-        ctx_linear(ctx, attn, T, H, H, L->ao_w, L->ao_b, H, x, H, true); /* + residual */
+        ctx_linear(ctx, x, T, H, H, L->q_w, L->q_p, L->q_b, H, qkv, 3 * H, false);
+        ctx_linear(ctx, x, T, H, H, L->k_w, L->k_p, L->k_b, H, qkv + H, 3 * H, false);
+        ctx_linear(ctx, x, T, H, H, L->v_w, L->v_p, L->v_b, H, qkv + 2 * H, 3 * H, false);
+        const attn_job_t aj = {
+            .k = K, .qkv = qkv, .out = attn, .off = off, .hidden = H, .heads = in->heads, .dh = dh};
+        ctx_run(ctx, attn_item, &aj, ns * in->heads);
+        ctx_linear(ctx, attn, T, H, H, L->ao_w, L->ao_p, L->ao_b, H, x, H, true); /* + residual */
         K->layernorm(x, T, H, H, L->ln1_g, L->ln1_b, in->layer_norm_eps);
-        ctx_linear(ctx, x, T, H, H, L->ff1_w, L->ff1_b, FF, ffn, FF, false);
-        K->gelu(ffn, (size_t)T * FF);
-        ctx_linear(ctx, ffn, T, FF, FF, L->ff2_w, L->ff2_b, H, x, H, true); /* + residual */
+        ctx_linear(ctx, x, T, H, H, L->ff1_w, L->ff1_p, L->ff1_b, FF, ffn, FF, false);
+        const gelu_job_t gj = {.k = K, .x = ffn, .rows = T, .cols = FF};
+        ctx_run(ctx, gelu_item, &gj, (T + 31) / 32);
+        ctx_linear(ctx, ffn, T, FF, FF, L->ff2_w, L->ff2_p, L->ff2_b, H, x, H,
+                   true); /* + residual */
         K->layernorm(x, T, H, H, L->ln2_g, L->ln2_b, in->layer_norm_eps);
     }
 

@@ -33,10 +33,10 @@
 typedef struct embed_tokenizer embed_tokenizer_t;
 
 typedef struct {
-    bool lower_case;     /* do_lower_case */
-    bool strip_accents;  /* defaults to lower_case, as in the reference */
-    bool chinese_chars;  /* tokenize_chinese_chars: spaces around CJK */
-    int max_len;         /* max sequence length incl. [CLS] and [SEP] */
+    bool lower_case;    /* do_lower_case */
+    bool strip_accents; /* defaults to lower_case, as in the reference */
+    bool chinese_chars; /* tokenize_chinese_chars: spaces around CJK */
+    int max_len;        /* max sequence length incl. [CLS] and [SEP] */
 } embed_tok_opts_t;
 
 /* Loads vocab.txt (one token per line, id = line number). Returns
@@ -117,15 +117,15 @@ int embed_st_at(const embed_st_t *st, size_t i, embed_tensor_t *out);
 typedef enum { EMBED_POOL_MEAN, EMBED_POOL_CLS, EMBED_POOL_MAX } embed_pooling_t;
 
 typedef struct {
-    char name[128];         /* directory base name, e.g. "all-MiniLM-L6-v2" */
-    char architecture[64];  /* "BertModel" */
+    char name[128];        /* directory base name, e.g. "all-MiniLM-L6-v2" */
+    char architecture[64]; /* "BertModel" */
     int layers, hidden, heads, intermediate;
     int vocab_size, max_position, type_vocab_size;
-    int max_seq_len;        /* sentence_bert_config max_seq_length, else 512 */
-    int dims;               /* output dimensions (= hidden) */
+    int max_seq_len; /* sentence_bert_config max_seq_length, else 512 */
+    int dims;        /* output dimensions (= hidden) */
     float layer_norm_eps;
     embed_pooling_t pooling;
-    bool normalize;         /* modules.json has Normalize */
+    bool normalize; /* modules.json has Normalize */
     bool lower_case;
     char weights_sha256[65];
     char vocab_sha256[65];
@@ -136,7 +136,11 @@ typedef struct embed_model embed_model_t;
 /* Loads a sentence-transformers directory: config.json, vocab.txt,
  * tokenizer_config.json, model.safetensors, 1_Pooling/config.json,
  * modules.json (sentence_bert_config.json optional). Weights stay
- * memory-mapped (F16/BF16 are converted to F32 once at load). On any
+ * memory-mapped (F16/BF16 are converted to F32 once at load); on AVX2/FMA
+ * CPUs the encoder's matrices are also repacked once into the fast
+ * kernel's panel layout (~42 MB for MiniLM; the mapped originals' pages
+ * are then released), and OpenBLAS is set to one thread, since the engine
+ * splits its work over the cores itself. On any
  * missing or corrupt file returns SAL_EINVAL / SAL_ENOTFOUND with a message
  * naming the file in err. Free with embed_model_free(). */
 int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t errcap);
@@ -144,6 +148,8 @@ void embed_model_free(embed_model_t *m); /* accepts NULL */
 /* Borrowed; valid until embed_model_free. Thread-safe; the first call
  * hashes the weights for weights_sha256 (~300 ms for 90 MB). */
 const embed_info_t *embed_model_info(const embed_model_t *m);
+/* Output dimensions, without the checksum work of embed_model_info. */
+int embed_model_dims(const embed_model_t *m);
 const embed_tokenizer_t *embed_model_tokenizer(const embed_model_t *m);
 
 /* ---- inference --------------------------------------------------------- */
@@ -169,8 +175,7 @@ int embed_texts(embed_ctx_t *ctx, const char *const *texts, const size_t *lens, 
 /* The same over already-tokenized sequences (ids[i] has len[i] ids,
  * [CLS]…[SEP] included). SAL_EINVAL also for an empty sequence, one
  * longer than max_seq_len, or an id outside the vocabulary. */
-int embed_ids(embed_ctx_t *ctx, const int32_t *const *ids, const size_t *len, size_t n,
-              float *out);
+int embed_ids(embed_ctx_t *ctx, const int32_t *const *ids, const size_t *len, size_t n, float *out);
 
 /* Embeds n texts using `threads` worker threads (0: one per CPU), each with
  * its own context; OpenBLAS runs single-threaded inside them so the cores

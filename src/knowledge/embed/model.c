@@ -8,9 +8,11 @@
  * looked up by name (with or without the "bert." prefix) and its shape
  * checked against the configuration, so bert.c can index the weights
  * without further checks. F32 weights stay in the mapping; F16/BF16 ones
- * are converted to F32 once here. Every error names the file (and the
- * tensor) it is about.
+ * are converted to F32 once here; the six matrices of every layer are
+ * also packed for the fast kernel (bert.c's embed_pack). Every error names
+ * the file (and the tensor) it is about.
  */
+#include <cblas.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -397,32 +399,76 @@ static int load_weights(embed_model_t *m, const char *st_path, char *err, size_t
     for (int l = 0; l < in->layers; l++) {
         embed_layer_t *L = &m->layers[l];
         char n[128], alt[128];
-#define LAYER(field, suffix, altsuffix, nd, a, b)                                                  \
+#define LAYER(field, suffix, nd, a, b)                                                             \
     do {                                                                                           \
         snprintf(n, sizeof n, "encoder.layer.%d.%s", l, suffix);                                   \
-        snprintf(alt, sizeof alt, "encoder.layer.%d.%s", l, altsuffix ? altsuffix : suffix);       \
-        GET(L->field, n, alt, nd, a, b);                                                           \
+        GET(L->field, n, NULL, nd, a, b);                                                          \
     } while (0)
-        LAYER(q_w, "attention.self.query.weight", NULL, 2, H, H);
-        LAYER(q_b, "attention.self.query.bias", NULL, 1, H, 0);
-        LAYER(k_w, "attention.self.key.weight", NULL, 2, H, H);
-        LAYER(k_b, "attention.self.key.bias", NULL, 1, H, 0);
-        LAYER(v_w, "attention.self.value.weight", NULL, 2, H, H);
-        LAYER(v_b, "attention.self.value.bias", NULL, 1, H, 0);
-        LAYER(ao_w, "attention.output.dense.weight", NULL, 2, H, H);
-        LAYER(ao_b, "attention.output.dense.bias", NULL, 1, H, 0);
-        LAYER(ln1_g, "attention.output.LayerNorm.weight", "attention.output.LayerNorm.gamma", 1, H,
-              0);
-        LAYER(ln1_b, "attention.output.LayerNorm.bias", "attention.output.LayerNorm.beta", 1, H, 0);
-        LAYER(ff1_w, "intermediate.dense.weight", NULL, 2, FF, H);
-        LAYER(ff1_b, "intermediate.dense.bias", NULL, 1, FF, 0);
-        LAYER(ff2_w, "output.dense.weight", NULL, 2, H, FF);
-        LAYER(ff2_b, "output.dense.bias", NULL, 1, H, 0);
-        LAYER(ln2_g, "output.LayerNorm.weight", "output.LayerNorm.gamma", 1, H, 0);
-        LAYER(ln2_b, "output.LayerNorm.bias", "output.LayerNorm.beta", 1, H, 0);
+/* LayerNorm: "weight"/"bias", or "gamma"/"beta" in older checkpoints */
+#define LAYER_LN(field, prefix, name, oldname)                                                     \
+    do {                                                                                           \
+        snprintf(n, sizeof n, "encoder.layer.%d.%s.%s", l, prefix, name);                          \
+        snprintf(alt, sizeof alt, "encoder.layer.%d.%s.%s", l, prefix, oldname);                   \
+        GET(L->field, n, alt, 1, H, 0);                                                            \
+    } while (0)
+        LAYER(q_w, "attention.self.query.weight", 2, H, H);
+        LAYER(q_b, "attention.self.query.bias", 1, H, 0);
+        LAYER(k_w, "attention.self.key.weight", 2, H, H);
+        LAYER(k_b, "attention.self.key.bias", 1, H, 0);
+        LAYER(v_w, "attention.self.value.weight", 2, H, H);
+        LAYER(v_b, "attention.self.value.bias", 1, H, 0);
+        LAYER(ao_w, "attention.output.dense.weight", 2, H, H);
+        LAYER(ao_b, "attention.output.dense.bias", 1, H, 0);
+        LAYER_LN(ln1_g, "attention.output.LayerNorm", "weight", "gamma");
+        LAYER_LN(ln1_b, "attention.output.LayerNorm", "bias", "beta");
+        LAYER(ff1_w, "intermediate.dense.weight", 2, FF, H);
+        LAYER(ff1_b, "intermediate.dense.bias", 1, FF, 0);
+        LAYER(ff2_w, "output.dense.weight", 2, H, FF);
+        LAYER(ff2_b, "output.dense.bias", 1, H, 0);
+        LAYER_LN(ln2_g, "output.LayerNorm", "weight", "gamma");
+        LAYER_LN(ln2_b, "output.LayerNorm", "bias", "beta");
+#undef LAYER_LN
 #undef LAYER
     }
 #undef GET
+    return 0;
+}
+
+/* Packs the six weights of every layer for the fast kernel set's
+ * linear_packed, into one buffer, and releases the mapped pages of the
+ * originals: the fast path never reads them again (the reference kernels
+ * fault them back in if they do). */
+static int pack_weights(embed_model_t *m, const char *st_path, char *err, size_t errcap) {
+    const embed_kernels_t *K = embed_kernels(EMBED_KERNEL_FAST);
+    if (K->linear_packed == NULL) return 0;
+    const int H = m->info.hidden, FF = m->info.intermediate;
+    const size_t hh = embed_packed_floats(H, H), fh = embed_packed_floats(FF, H),
+                 hf = embed_packed_floats(H, FF);
+    const size_t total = (size_t)m->info.layers * (4 * hh + fh + hf);
+    void *buf = NULL;
+    if (posix_memalign(&buf, 64, total * sizeof(float)) != 0) {
+        set_err(err, errcap, "%s: no memory for %zu MB of packed weights", st_path,
+                total * sizeof(float) >> 20);
+        return SAL_ENOMEM;
+    }
+    m->packed = buf;
+    float *dst = m->packed;
+    for (int l = 0; l < m->info.layers; l++) {
+        embed_layer_t *L = &m->layers[l];
+        struct {
+            const float *w;
+            const float **out;
+            int n, k;
+        } ws[6] = {{L->q_w, &L->q_p, H, H},      {L->k_w, &L->k_p, H, H},
+                   {L->v_w, &L->v_p, H, H},      {L->ao_w, &L->ao_p, H, H},
+                   {L->ff1_w, &L->ff1_p, FF, H}, {L->ff2_w, &L->ff2_p, H, FF}};
+        for (int i = 0; i < 6; i++) {
+            embed_pack(ws[i].w, ws[i].n, ws[i].k, dst);
+            *ws[i].out = dst;
+            dst += embed_packed_floats(ws[i].n, ws[i].k);
+            embed_st_release(m->st, ws[i].w, (size_t)ws[i].n * (size_t)ws[i].k * sizeof(float));
+        }
+    }
     return 0;
 }
 
@@ -540,6 +586,11 @@ int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t err
     join_path(path, sizeof path, dir, "model.safetensors");
     if ((rc = embed_st_open(path, &m->st, err, errcap)) < 0) goto fail;
     if ((rc = load_weights(m, path, err, errcap)) < 0) goto fail;
+    if ((rc = pack_weights(m, path, err, errcap)) < 0) goto fail;
+    /* With packed weights the engine splits its work over the cores
+     * itself (bert.c); OpenBLAS, left for long attention products, runs
+     * inside those threads and must not start (and spin) its own. */
+    if (m->packed != NULL) openblas_set_num_threads(1);
 
     json_decref(cfg);
     json_decref(tcfg);
@@ -561,6 +612,7 @@ void embed_model_free(embed_model_t *m) {
     if (m == NULL) return;
     for (size_t i = 0; i < m->n_owned; i++) free(m->owned[i]);
     free(m->owned);
+    free(m->packed);
     free(m->layers);
     embed_st_close(m->st);
     embed_tokenizer_free(m->tok);
@@ -579,12 +631,23 @@ const embed_info_t *embed_model_info(const embed_model_t *m) {
         size_t len;
         unsigned char h[crypto_hash_sha256_BYTES];
         embed_st_bytes(mm->st, &data, &len);
-        crypto_hash_sha256(h, data, len);
+        /* in 8 MB steps, each released once hashed, so hashing does not
+         * page the whole file into memory at once */
+        crypto_hash_sha256_state st;
+        crypto_hash_sha256_init(&st);
+        for (size_t off = 0; off < len; off += (size_t)8 << 20) {
+            size_t n = len - off < ((size_t)8 << 20) ? len - off : (size_t)8 << 20;
+            crypto_hash_sha256_update(&st, (const unsigned char *)data + off, n);
+            embed_st_release(mm->st, (const unsigned char *)data + off, n);
+        }
+        crypto_hash_sha256_final(&st, h);
         sodium_bin2hex(mm->info.weights_sha256, sizeof mm->info.weights_sha256, h, sizeof h);
         mm->sha_done = true;
     }
     pthread_mutex_unlock(&mm->sha_lock);
     return &m->info;
 }
+
+int embed_model_dims(const embed_model_t *m) { return m ? m->info.dims : 0; }
 
 const embed_tokenizer_t *embed_model_tokenizer(const embed_model_t *m) { return m ? m->tok : NULL; }

@@ -306,3 +306,14 @@ void embed_st_bytes(const embed_st_t *st, const void **data, size_t *len) {
     *data = st ? st->map : NULL;
     *len = st ? st->map_len : 0;
 }
+
+void embed_st_release(const embed_st_t *st, const void *p, size_t len) {
+    if (st == NULL || st->map == NULL) return;
+    const uintptr_t base = (uintptr_t)st->map, end = base + st->map_len;
+    uintptr_t a = (uintptr_t)p, b = a + len;
+    if (a < base || b > end) return; /* not in the mapping (a converted copy) */
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    a = (a + page - 1) / page * page; /* whole pages inside [p, p + len) only */
+    b = b / page * page;
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+}

@@ -2,11 +2,12 @@
 /*
  * Tests for the encoder (bert.c) and the model loader (model.c):
  *
- *   kernels     every fast kernel (linear, layernorm, softmax, gelu,
- *               attention) agrees with its reference loop within 1e-4
- *               relative on random data, across the shapes that pick its
- *               different paths (few rows / sgemm, short / long attention,
- *               sizes that are not multiples of 8)
+ *   kernels     every fast kernel (linear on sgemm and on packed weights,
+ *               layernorm, softmax, gelu, attention) agrees with its
+ *               reference loop within 1e-4 relative on random data, across
+ *               the shapes that pick its different paths (edge tiles, row
+ *               blocks, short / long attention, sizes that are not
+ *               multiples of 8 or 16)
  *   tiny BERTs  small random models written as sentence-transformers
  *               directories load and match a double-precision forward pass
  *               written here independently: mean / CLS / max pooling, with
@@ -100,9 +101,9 @@ static void kernel_linear_fast_matches_ref(void **state) {
     (void)state;
     const embed_kernels_t *R = embed_kernels(EMBED_KERNEL_REF),
                           *F = embed_kernels(EMBED_KERNEL_FAST);
-    const int ms[] = {1, 3, 4, 5, 12, 13, 32, 33, 100};
-    const int ks[] = {8, 20, 384};
-    const int ns[] = {1, 2, 3, 7, 384};
+    const int ms[] = {1, 3, 5, 6, 7, 12, 13, 47, 48, 49, 100};
+    const int ks[] = {1, 8, 20, 384};
+    const int ns[] = {1, 7, 16, 17, 33, 384};
     rng_seed(1);
     for (size_t a = 0; a < sizeof ms / sizeof *ms; a++)
         for (size_t b = 0; b < sizeof ks / sizeof *ks; b++)
@@ -116,12 +117,24 @@ static void kernel_linear_fast_matches_ref(void **state) {
                     float *bv = rand_vec((size_t)n, -1, 1);
                     float *y0 = rand_vec((size_t)m * ldy, -1, 1),
                           *y1 = dup_vec(y0, (size_t)m * ldy);
+                    float *y2 = dup_vec(y0, (size_t)m * ldy);
                     R->linear(x, m, k, ldx, w, bias ? bv : NULL, n, y0, ldy, acc);
                     F->linear(x, m, k, ldx, w, bias ? bv : NULL, n, y1, ldy, acc);
                     char what[96];
                     snprintf(what, sizeof what, "linear m=%d k=%d n=%d bias=%d acc=%d", m, k, n,
                              bias, acc);
                     assert_close(y1, y0, (size_t)m * ldy, 1e-4, 1, what);
+                    if (F->linear_packed != NULL) { /* the kernel the model runs on */
+                        float *wp = malloc(embed_packed_floats(n, k) * sizeof(float));
+                        assert_non_null(wp);
+                        embed_pack(w, n, k, wp);
+                        F->linear_packed(x, m, k, ldx, wp, bias ? bv : NULL, n, y2, ldy, acc);
+                        snprintf(what, sizeof what, "linear_packed m=%d k=%d n=%d bias=%d acc=%d",
+                                 m, k, n, bias, acc);
+                        assert_close(y2, y0, (size_t)m * ldy, 1e-4, 1, what);
+                        free(wp);
+                    }
+                    free(y2);
                     free(x), free(w), free(bv), free(y0), free(y1);
                 }
 }
