@@ -43,18 +43,21 @@ test: setup
 	$(MAKE) asan-test
 
 test-quick: model
-	$(MAKE) unit api BUILD=$(BUILD)
+	$(MAKE) unit api TEST_BUILD=$(BUILD)
+
+# unit and api run against TEST_BUILD (the normal or the sanitizer tree).
+TEST_BUILD ?= $(BUILD)
 
 unit:
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(TEST_BUILD) --output-on-failure -j $(JOBS)
 
 api:
-	SALIENT_BIN=$(abspath $(BUILD)/salient) $(PYTEST) -q tests/api
+	SALIENT_BIN=$(abspath $(TEST_BUILD)/salient) $(PYTEST) -q tests/api
 
 asan-test: setup model $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(MAKE) unit api BUILD=$(ASAN_BUILD)
+	  $(MAKE) unit api TEST_BUILD=$(ASAN_BUILD)
 
 bench: setup model
 	bash bench/http/run.sh $(BUILD)/salient
