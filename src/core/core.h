@@ -89,6 +89,17 @@ void sal_buf_free(sal_buf_t *b); /* accepts NULL */
  * of src, so a result >= cap means it was truncated. */
 size_t sal_strlcpy(char *dst, const char *src, size_t cap);
 
+/* ---- files and messages ------------------------------------------------ */
+
+/* Creates dir and its missing parents with mode. SAL_EINVAL when the path
+ * is too long, SAL_EIO when a directory cannot be made. */
+int sal_mkdir_p(const char *dir, unsigned mode);
+/* Writes dir + "/" + name to out; false (out unchanged) when it does not
+ * fit in cap. */
+bool sal_path_join(char *out, size_t cap, const char *dir, const char *name);
+/* snprintf into an optional error buffer (err may be NULL or cap 0). */
+void sal_errf(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* ---- time -------------------------------------------------------------- */
 
 int64_t sal_now_ms(void); /* wall clock, ms since the epoch */

@@ -208,26 +208,13 @@ static void sq_close(store_t *st) {
     free(st);
 }
 
-static int mkdirs(const char *dir) {
-    char tmp[4096];
-    if (sal_strlcpy(tmp, dir, sizeof tmp) >= sizeof tmp) return SAL_EINVAL;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0750) < 0 && errno != EEXIST) return SAL_EIO;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0750) < 0 && errno != EEXIST) return SAL_EIO;
-    return 0;
-}
-
 static const store_ops_t SQLITE_OPS;
 
 int store_sqlite_open(const char *path, store_t **out) {
     if (!*path) return SAL_EINVAL;
     char dir[4096];
     sal_strlcpy(dir, path, sizeof dir);
-    if (mkdirs(dirname(dir)) < 0) {
+    if (sal_mkdir_p(dirname(dir), 0750) < 0) {
         sal_logf(SAL_LOG_ERROR, "cannot create the directory of %s", path);
         return SAL_EIO;
     }

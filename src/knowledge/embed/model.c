@@ -32,26 +32,6 @@
 #define CFG_MAX_POSITION     8192 /* also bounds max_seq_len and so the workspaces */
 #define CFG_MAX_TYPES        1024
 
-static void set_err(char *err, size_t errcap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errcap, const char *fmt, ...) {
-    if (err == NULL || errcap == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errcap, fmt, ap);
-    va_end(ap);
-}
-
-/* Joins dir and rel into out; false when it does not fit. */
-static bool join_path(char *out, size_t cap, const char *dir, const char *rel) {
-    size_t dl = strlen(dir), rl = strlen(rel);
-    if (dl + 1 + rl + 1 > cap) return false;
-    memcpy(out, dir, dl);
-    out[dl] = '/';
-    memcpy(out + dl + 1, rel, rl + 1);
-    return true;
-}
-
 /* Loads path as a JSON object into *out (new reference). A missing file is
  * SAL_ENOTFOUND (or 0 with *out NULL when optional). */
 static int load_json(const char *path, bool optional, json_t **out, char *err, size_t errcap) {
@@ -59,18 +39,18 @@ static int load_json(const char *path, bool optional, json_t **out, char *err, s
     struct stat sb;
     if (stat(path, &sb) != 0) {
         if (optional && errno == ENOENT) return 0;
-        set_err(err, errcap, "%s: %s", path, strerror(errno));
+        sal_errf(err, errcap, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? SAL_ENOTFOUND : SAL_EIO;
     }
     json_error_t jerr;
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
-        set_err(err, errcap, "%s: line %d: %s", path, jerr.line, jerr.text);
+        sal_errf(err, errcap, "%s: line %d: %s", path, jerr.line, jerr.text);
         return SAL_EINVAL;
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        set_err(err, errcap, "%s: not a JSON object", path);
+        sal_errf(err, errcap, "%s: not a JSON object", path);
         return SAL_EINVAL;
     }
     *out = j;
@@ -84,14 +64,14 @@ static int json_int_field(const json_t *obj, const char *path, const char *key, 
     const json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v)) {
         if (required) {
-            set_err(err, errcap, "%s: missing \"%s\"", path, key);
+            sal_errf(err, errcap, "%s: missing \"%s\"", path, key);
             return SAL_EINVAL;
         }
         *out = def;
         return 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        set_err(err, errcap, "%s: \"%s\" must be an integer in %d..%d", path, key, lo, hi);
+        sal_errf(err, errcap, "%s: \"%s\" must be an integer in %d..%d", path, key, lo, hi);
         return SAL_EINVAL;
     }
     *out = (int)json_integer_value(v);
@@ -107,7 +87,7 @@ static int json_bool_field(const json_t *obj, const char *path, const char *key,
         return 0;
     }
     if (!json_is_boolean(v)) {
-        set_err(err, errcap, "%s: \"%s\" must be true or false", path, key);
+        sal_errf(err, errcap, "%s: \"%s\" must be true or false", path, key);
         return SAL_EINVAL;
     }
     *out = json_is_true(v);
@@ -121,7 +101,7 @@ static int json_str_field(const json_t *obj, const char *path, const char *key, 
     *out = NULL;
     if (v == NULL || json_is_null(v)) return 0;
     if (!json_is_string(v)) {
-        set_err(err, errcap, "%s: \"%s\" must be a string", path, key);
+        sal_errf(err, errcap, "%s: \"%s\" must be a string", path, key);
         return SAL_EINVAL;
     }
     *out = json_string_value(v);
@@ -134,18 +114,18 @@ static int parse_config(embed_info_t *info, const char *path, const json_t *cfg,
     const char *s;
     if ((rc = json_str_field(cfg, path, "model_type", &s, err, errcap)) < 0) return rc;
     if (s != NULL && strcmp(s, "bert") != 0) {
-        set_err(err, errcap, "%s: model_type \"%.40s\" is not supported (BERT only)", path, s);
+        sal_errf(err, errcap, "%s: model_type \"%.40s\" is not supported (BERT only)", path, s);
         return SAL_EINVAL;
     }
     if ((rc = json_str_field(cfg, path, "hidden_act", &s, err, errcap)) < 0) return rc;
     if (s != NULL && strcmp(s, "gelu") != 0 && strcmp(s, "gelu_python") != 0) {
-        set_err(err, errcap, "%s: hidden_act \"%.40s\" is not supported (exact gelu only)", path,
-                s);
+        sal_errf(err, errcap, "%s: hidden_act \"%.40s\" is not supported (exact gelu only)", path,
+                 s);
         return SAL_EINVAL;
     }
     if ((rc = json_str_field(cfg, path, "position_embedding_type", &s, err, errcap)) < 0) return rc;
     if (s != NULL && strcmp(s, "absolute") != 0) {
-        set_err(err, errcap, "%s: position_embedding_type \"%.40s\" is not supported", path, s);
+        sal_errf(err, errcap, "%s: position_embedding_type \"%.40s\" is not supported", path, s);
         return SAL_EINVAL;
     }
     sal_strlcpy(info->architecture, "BertModel", sizeof info->architecture);
@@ -170,8 +150,8 @@ static int parse_config(embed_info_t *info, const char *path, const json_t *cfg,
                              &info->type_vocab_size, err, errcap)) < 0)
         return rc;
     if (info->hidden % info->heads != 0) {
-        set_err(err, errcap, "%s: hidden_size %d is not a multiple of num_attention_heads %d", path,
-                info->hidden, info->heads);
+        sal_errf(err, errcap, "%s: hidden_size %d is not a multiple of num_attention_heads %d",
+                 path, info->hidden, info->heads);
         return SAL_EINVAL;
     }
     info->layer_norm_eps = 1e-12f;
@@ -179,7 +159,7 @@ static int parse_config(embed_info_t *info, const char *path, const json_t *cfg,
     if (eps != NULL) {
         if (!json_is_number(eps) || !(json_number_value(eps) > 0) ||
             !(json_number_value(eps) < 1)) {
-            set_err(err, errcap, "%s: \"layer_norm_eps\" must be a number in (0, 1)", path);
+            sal_errf(err, errcap, "%s: \"layer_norm_eps\" must be a number in (0, 1)", path);
             return SAL_EINVAL;
         }
         info->layer_norm_eps = (float)json_number_value(eps);
@@ -197,16 +177,16 @@ static int parse_modules(embed_info_t *info, const char *path, const char *dir, 
     int rc = SAL_EINVAL;
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        set_err(err, errcap, "%s: %s", path, strerror(errno));
+        sal_errf(err, errcap, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? SAL_ENOTFOUND : SAL_EIO;
     }
     json_t *mods = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (mods == NULL) {
-        set_err(err, errcap, "%s: line %d: %s", path, jerr.line, jerr.text);
+        sal_errf(err, errcap, "%s: line %d: %s", path, jerr.line, jerr.text);
         return SAL_EINVAL;
     }
     if (!json_is_array(mods)) {
-        set_err(err, errcap, "%s: not a JSON array of modules", path);
+        sal_errf(err, errcap, "%s: not a JSON array of modules", path);
         goto done;
     }
     bool have_transformer = false, have_pooling = false;
@@ -217,7 +197,7 @@ static int parse_modules(embed_info_t *info, const char *path, const char *dir, 
         const char *type = json_string_value(json_object_get(m, "type"));
         const char *mpath = json_string_value(json_object_get(m, "path"));
         if (type == NULL || mpath == NULL) {
-            set_err(err, errcap, "%s: module %zu lacks a type or path", path, i);
+            sal_errf(err, errcap, "%s: module %zu lacks a type or path", path, i);
             goto done;
         }
         const char *base = strrchr(type, '.');
@@ -227,22 +207,22 @@ static int parse_modules(embed_info_t *info, const char *path, const char *dir, 
         } else if (strcmp(base, "Pooling") == 0 && have_transformer && !have_pooling) {
             have_pooling = true;
             if (strstr(mpath, "..") != NULL || mpath[0] == '/' ||
-                !join_path(pool_dir, pool_cap, dir, mpath)) {
-                set_err(err, errcap, "%s: bad Pooling path \"%.64s\"", path, mpath);
+                !sal_path_join(pool_dir, pool_cap, dir, mpath)) {
+                sal_errf(err, errcap, "%s: bad Pooling path \"%.64s\"", path, mpath);
                 goto done;
             }
         } else if (strcmp(base, "Normalize") == 0 && have_pooling && !info->normalize) {
             info->normalize = true;
         } else {
-            set_err(err, errcap,
-                    "%s: module %zu (%.80s) is not supported here: expected Transformer, "
-                    "Pooling, then optionally Normalize",
-                    path, i, type);
+            sal_errf(err, errcap,
+                     "%s: module %zu (%.80s) is not supported here: expected Transformer, "
+                     "Pooling, then optionally Normalize",
+                     path, i, type);
             goto done;
         }
     }
     if (!have_pooling) {
-        set_err(err, errcap, "%s: no Transformer and Pooling modules", path);
+        sal_errf(err, errcap, "%s: no Transformer and Pooling modules", path);
         goto done;
     }
     rc = 0;
@@ -263,8 +243,8 @@ static int parse_pooling(embed_info_t *info, const char *path, const json_t *cfg
                              CFG_MAX_HIDDEN, &dim, err, errcap)) < 0)
         return rc;
     if (dim != info->hidden) {
-        set_err(err, errcap, "%s: word_embedding_dimension %d differs from hidden_size %d", path,
-                dim, info->hidden);
+        sal_errf(err, errcap, "%s: word_embedding_dimension %d differs from hidden_size %d", path,
+                 dim, info->hidden);
         return SAL_EINVAL;
     }
     for (size_t i = 0; i < 3; i++) {
@@ -280,13 +260,13 @@ static int parse_pooling(embed_info_t *info, const char *path, const json_t *cfg
         if ((rc = json_bool_field(cfg, path, unsupported[i], false, &on, err, errcap)) < 0)
             return rc;
         if (on) {
-            set_err(err, errcap, "%s: %s is not supported", path, unsupported[i]);
+            sal_errf(err, errcap, "%s: %s is not supported", path, unsupported[i]);
             return SAL_EINVAL;
         }
     }
     if (count != 1) {
-        set_err(err, errcap, "%s: exactly one of cls, mean or max pooling must be on (%d are)",
-                path, count);
+        sal_errf(err, errcap, "%s: exactly one of cls, mean or max pooling must be on (%d are)",
+                 path, count);
         return SAL_EINVAL;
     }
     return 0;
@@ -327,7 +307,7 @@ static int get_tensor(embed_model_t *m, const char *st_path, const char *prefix,
         if (rc == SAL_ENOTFOUND) snprintf(full, sizeof full, "%s%s", prefix, name);
     }
     if (rc < 0) {
-        set_err(err, errcap, "%s: missing tensor %s", st_path, full);
+        sal_errf(err, errcap, "%s: missing tensor %s", st_path, full);
         return SAL_EINVAL;
     }
     int64_t want[2] = {d0, d1};
@@ -343,8 +323,8 @@ static int get_tensor(embed_model_t *m, const char *st_path, const char *prefix,
             snprintf(exp, sizeof exp, "%lld", (long long)d0);
         else
             snprintf(exp, sizeof exp, "%lld, %lld", (long long)d0, (long long)d1);
-        set_err(err, errcap, "%s: tensor %s has shape [%s], expected [%s]", st_path, full, got,
-                exp);
+        sal_errf(err, errcap, "%s: tensor %s has shape [%s], expected [%s]", st_path, full, got,
+                 exp);
         return SAL_EINVAL;
     }
     size_t count = (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
@@ -353,7 +333,7 @@ static int get_tensor(embed_model_t *m, const char *st_path, const char *prefix,
         return 0;
     }
     if (t.dtype != EMBED_F32 && t.dtype != EMBED_F16 && t.dtype != EMBED_BF16) {
-        set_err(err, errcap, "%s: tensor %s is not F32, F16 or BF16", st_path, full);
+        sal_errf(err, errcap, "%s: tensor %s is not F32, F16 or BF16", st_path, full);
         return SAL_EINVAL;
     }
     float *buf = xmalloc(count * sizeof *buf);
@@ -447,8 +427,8 @@ static int pack_weights(embed_model_t *m, const char *st_path, char *err, size_t
     const size_t total = (size_t)m->info.layers * (4 * hh + fh + hf);
     void *buf = NULL;
     if (posix_memalign(&buf, 64, total * sizeof(float)) != 0) {
-        set_err(err, errcap, "%s: no memory for %zu MB of packed weights", st_path,
-                total * sizeof(float) >> 20);
+        sal_errf(err, errcap, "%s: no memory for %zu MB of packed weights", st_path,
+                 total * sizeof(float) >> 20);
         return SAL_ENOMEM;
     }
     m->packed = buf;
@@ -476,7 +456,7 @@ static int pack_weights(embed_model_t *m, const char *st_path, char *err, size_t
 static int sha256_file(const char *path, char hex[65], char *err, size_t errcap) {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        set_err(err, errcap, "%s: %s", path, strerror(errno));
+        sal_errf(err, errcap, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? SAL_ENOTFOUND : SAL_EIO;
     }
     crypto_hash_sha256_state s;
@@ -487,7 +467,7 @@ static int sha256_file(const char *path, char hex[65], char *err, size_t errcap)
     bool bad = ferror(f) != 0;
     fclose(f);
     if (bad) {
-        set_err(err, errcap, "%s: read error", path);
+        sal_errf(err, errcap, "%s: read error", path);
         return SAL_EIO;
     }
     crypto_hash_sha256_final(&s, h);
@@ -504,15 +484,15 @@ int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t err
     *out = NULL;
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        set_err(err, errcap, "%s: not a model directory", dir);
+        sal_errf(err, errcap, "%s: not a model directory", dir);
         return SAL_ENOTFOUND;
     }
     if (strlen(dir) > PATH_MAX - 64) {
-        set_err(err, errcap, "%.64s…: path too long", dir);
+        sal_errf(err, errcap, "%.64s…: path too long", dir);
         return SAL_EINVAL;
     }
     if (sodium_init() < 0) {
-        set_err(err, errcap, "libsodium failed to initialise");
+        sal_errf(err, errcap, "libsodium failed to initialise");
         return SAL_EUNAVAIL;
     }
 
@@ -530,14 +510,14 @@ int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t err
     memcpy(info->name, b, bl);
     info->name[bl] = '\0';
 
-    join_path(path, sizeof path, dir, "config.json");
+    sal_path_join(path, sizeof path, dir, "config.json");
     if ((rc = load_json(path, false, &cfg, err, errcap)) < 0) goto fail;
     if ((rc = parse_config(info, path, cfg, err, errcap)) < 0) goto fail;
 
-    join_path(path, sizeof path, dir, "modules.json");
+    sal_path_join(path, sizeof path, dir, "modules.json");
     if ((rc = parse_modules(info, path, dir, pool_dir, sizeof pool_dir - 16, err, errcap)) < 0)
         goto fail;
-    join_path(path, sizeof path, pool_dir, "config.json");
+    sal_path_join(path, sizeof path, pool_dir, "config.json");
     if ((rc = load_json(path, false, &pool, err, errcap)) < 0) goto fail;
     if ((rc = parse_pooling(info, path, pool, err, errcap)) < 0) goto fail;
 
@@ -546,7 +526,7 @@ int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t err
      * text before the tokenizer sees it, which is the tokenizer's
      * lower-casing without its accent stripping. */
     bool sbert_lower = false;
-    join_path(path, sizeof path, dir, "sentence_bert_config.json");
+    sal_path_join(path, sizeof path, dir, "sentence_bert_config.json");
     if ((rc = load_json(path, true, &sbert, err, errcap)) < 0) goto fail;
     info->max_seq_len = info->max_position < 512 ? info->max_position : 512;
     if (sbert != NULL) {
@@ -559,7 +539,7 @@ int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t err
         info->max_seq_len = msl < info->max_position ? msl : info->max_position;
     }
 
-    join_path(path, sizeof path, dir, "tokenizer_config.json");
+    sal_path_join(path, sizeof path, dir, "tokenizer_config.json");
     if ((rc = load_json(path, false, &tcfg, err, errcap)) < 0) goto fail;
     embed_tok_opts_t opts = {.max_len = info->max_seq_len};
     bool lower, chinese, strip;
@@ -573,17 +553,17 @@ int embed_model_load(const char *dir, embed_model_t **out, char *err, size_t err
     opts.chinese_chars = chinese;
     info->lower_case = opts.lower_case;
 
-    join_path(path, sizeof path, dir, "vocab.txt");
+    sal_path_join(path, sizeof path, dir, "vocab.txt");
     if ((rc = embed_tokenizer_load(path, &opts, &m->tok, err, errcap)) < 0) goto fail;
     if (embed_tokenizer_vocab_size(m->tok) > (size_t)info->vocab_size) {
-        set_err(err, errcap, "%s: %zu tokens but config.json has vocab_size %d", path,
-                embed_tokenizer_vocab_size(m->tok), info->vocab_size);
+        sal_errf(err, errcap, "%s: %zu tokens but config.json has vocab_size %d", path,
+                 embed_tokenizer_vocab_size(m->tok), info->vocab_size);
         rc = SAL_EINVAL;
         goto fail;
     }
     if ((rc = sha256_file(path, info->vocab_sha256, err, errcap)) < 0) goto fail;
 
-    join_path(path, sizeof path, dir, "model.safetensors");
+    sal_path_join(path, sizeof path, dir, "model.safetensors");
     if ((rc = embed_st_open(path, &m->st, err, errcap)) < 0) goto fail;
     if ((rc = load_weights(m, path, err, errcap)) < 0) goto fail;
     if ((rc = pack_weights(m, path, err, errcap)) < 0) goto fail;

@@ -45,16 +45,6 @@ static const struct {
     {"U64", EMBED_U64, 8},   {"F8_E4M3", EMBED_F8_E4M3, 1}, {"F8_E5M2", EMBED_F8_E5M2, 1},
 };
 
-static void set_err(char *err, size_t errcap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errcap, const char *fmt, ...) {
-    if (err == NULL || errcap == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errcap, fmt, ap);
-    va_end(ap);
-}
-
 static int cmp_by_name(const void *a, const void *b) {
     return strcmp(((const embed_tensor_t *)a)->name, ((const embed_tensor_t *)b)->name);
 }
@@ -86,17 +76,17 @@ static int parse_tensor(const char *path, const char *name, const json_t *v, uin
                         const unsigned char *data, embed_tensor_t *t, span_t *span, char *err,
                         size_t errcap) {
     if (!json_is_object(v)) {
-        set_err(err, errcap, "%s: tensor \"%s\" is not a JSON object", path, name);
+        sal_errf(err, errcap, "%s: tensor \"%s\" is not a JSON object", path, name);
         return SAL_EINVAL;
     }
     const json_t *jd = json_object_get(v, "dtype");
     const json_t *js = json_object_get(v, "shape");
     const json_t *jo = json_object_get(v, "data_offsets");
     if (!json_is_string(jd) || !json_is_array(js) || !json_is_array(jo)) {
-        set_err(err, errcap,
-                "%s: tensor \"%s\" needs dtype (string), shape and data_offsets "
-                "(arrays)",
-                path, name);
+        sal_errf(err, errcap,
+                 "%s: tensor \"%s\" needs dtype (string), shape and data_offsets "
+                 "(arrays)",
+                 path, name);
         return SAL_EINVAL;
     }
     size_t esize = 0;
@@ -109,13 +99,13 @@ static int parse_tensor(const char *path, const char *name, const json_t *v, uin
         }
     }
     if (esize == 0) {
-        set_err(err, errcap, "%s: tensor \"%s\" has unknown dtype \"%.32s\"", path, name, ds);
+        sal_errf(err, errcap, "%s: tensor \"%s\" has unknown dtype \"%.32s\"", path, name, ds);
         return SAL_EINVAL;
     }
     size_t ndim = json_array_size(js);
     if (ndim < 1 || ndim > EMBED_MAX_DIMS) {
-        set_err(err, errcap, "%s: tensor \"%s\" has %zu dimensions (1..%d supported)", path, name,
-                ndim, EMBED_MAX_DIMS);
+        sal_errf(err, errcap, "%s: tensor \"%s\" has %zu dimensions (1..%d supported)", path, name,
+                 ndim, EMBED_MAX_DIMS);
         return SAL_EINVAL;
     }
     /* The element count times the element size must fit the data area, so
@@ -124,12 +114,12 @@ static int parse_tensor(const char *path, const char *name, const json_t *v, uin
     for (size_t d = 0; d < ndim; d++) {
         uint64_t dim;
         if (!json_u64(json_array_get(js, d), INT64_MAX, &dim)) {
-            set_err(err, errcap, "%s: tensor \"%s\" has a bad dimension %zu", path, name, d);
+            sal_errf(err, errcap, "%s: tensor \"%s\" has a bad dimension %zu", path, name, d);
             return SAL_EINVAL;
         }
         t->shape[d] = (int64_t)dim;
         if (dim != 0 && count > data_len / dim) {
-            set_err(err, errcap, "%s: tensor \"%s\" shape is larger than the file", path, name);
+            sal_errf(err, errcap, "%s: tensor \"%s\" shape is larger than the file", path, name);
             return SAL_EINVAL;
         }
         count *= dim;
@@ -137,21 +127,22 @@ static int parse_tensor(const char *path, const char *name, const json_t *v, uin
     for (size_t d = ndim; d < EMBED_MAX_DIMS; d++) t->shape[d] = 0;
     t->ndim = (int)ndim;
     if (count > data_len / esize) {
-        set_err(err, errcap, "%s: tensor \"%s\" shape is larger than the file", path, name);
+        sal_errf(err, errcap, "%s: tensor \"%s\" shape is larger than the file", path, name);
         return SAL_EINVAL;
     }
     uint64_t begin, end;
     if (json_array_size(jo) != 2 || !json_u64(json_array_get(jo, 0), data_len, &begin) ||
         !json_u64(json_array_get(jo, 1), data_len, &end) || begin > end) {
-        set_err(err, errcap,
-                "%s: tensor \"%s\" data_offsets are not [begin, end] within the %llu-byte data "
-                "area",
-                path, name, (unsigned long long)data_len);
+        sal_errf(err, errcap,
+                 "%s: tensor \"%s\" data_offsets are not [begin, end] within the %llu-byte data "
+                 "area",
+                 path, name, (unsigned long long)data_len);
         return SAL_EINVAL;
     }
     if (end - begin != count * esize) {
-        set_err(err, errcap, "%s: tensor \"%s\" is %llu bytes but its shape and dtype need %llu",
-                path, name, (unsigned long long)(end - begin), (unsigned long long)(count * esize));
+        sal_errf(err, errcap, "%s: tensor \"%s\" is %llu bytes but its shape and dtype need %llu",
+                 path, name, (unsigned long long)(end - begin),
+                 (unsigned long long)(count * esize));
         return SAL_EINVAL;
     }
     t->data = data + begin;
@@ -172,17 +163,17 @@ int embed_st_open(const char *path, embed_st_t **out, char *err, size_t errcap) 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         rc = errno == ENOENT ? SAL_ENOTFOUND : SAL_EIO;
-        set_err(err, errcap, "%s: %s", path, strerror(errno));
+        sal_errf(err, errcap, "%s: %s", path, strerror(errno));
         goto fail;
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        set_err(err, errcap, "%s: not a regular file", path);
+        sal_errf(err, errcap, "%s: not a regular file", path);
         goto fail;
     }
     if (sb.st_size < 8) {
-        set_err(err, errcap, "%s: %lld bytes is too short for a safetensors file", path,
-                (long long)sb.st_size);
+        sal_errf(err, errcap, "%s: %lld bytes is too short for a safetensors file", path,
+                 (long long)sb.st_size);
         goto fail;
     }
     st = xcalloc(1, sizeof *st);
@@ -191,7 +182,7 @@ int embed_st_open(const char *path, embed_st_t **out, char *err, size_t errcap) 
     if (st->map == MAP_FAILED) {
         st->map = NULL;
         rc = SAL_EIO;
-        set_err(err, errcap, "%s: mmap: %s", path, strerror(errno));
+        sal_errf(err, errcap, "%s: mmap: %s", path, strerror(errno));
         goto fail;
     }
     close(fd);
@@ -201,23 +192,23 @@ int embed_st_open(const char *path, embed_st_t **out, char *err, size_t errcap) 
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | base[i];
     if (hlen > ST_HEADER_MAX) {
-        set_err(err, errcap, "%s: header length %llu is over the 100 MB limit", path,
-                (unsigned long long)hlen);
+        sal_errf(err, errcap, "%s: header length %llu is over the 100 MB limit", path,
+                 (unsigned long long)hlen);
         goto fail;
     }
     if (hlen > st->map_len - 8) {
-        set_err(err, errcap, "%s: header length %llu runs past the end of the file (%zu bytes)",
-                path, (unsigned long long)hlen, st->map_len);
+        sal_errf(err, errcap, "%s: header length %llu runs past the end of the file (%zu bytes)",
+                 path, (unsigned long long)hlen, st->map_len);
         goto fail;
     }
     json_error_t jerr;
     root = json_loadb((const char *)base + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        set_err(err, errcap, "%s: header is not valid JSON: %s", path, jerr.text);
+        sal_errf(err, errcap, "%s: header is not valid JSON: %s", path, jerr.text);
         goto fail;
     }
     if (!json_is_object(root)) {
-        set_err(err, errcap, "%s: header is not a JSON object", path);
+        sal_errf(err, errcap, "%s: header is not a JSON object", path);
         goto fail;
     }
     const unsigned char *data = base + 8 + hlen;
@@ -234,13 +225,13 @@ int embed_st_open(const char *path, embed_st_t **out, char *err, size_t errcap) 
     json_object_foreach(root, key, val) {
         if (strcmp(key, "__metadata__") == 0) {
             if (!json_is_object(val)) {
-                set_err(err, errcap, "%s: __metadata__ is not a JSON object", path);
+                sal_errf(err, errcap, "%s: __metadata__ is not a JSON object", path);
                 goto fail;
             }
             continue;
         }
         if (key[0] == '\0') {
-            set_err(err, errcap, "%s: a tensor has an empty name", path);
+            sal_errf(err, errcap, "%s: a tensor has an empty name", path);
             goto fail;
         }
         embed_tensor_t *t = &st->tensors[st->n];
@@ -258,8 +249,8 @@ int embed_st_open(const char *path, embed_st_t **out, char *err, size_t errcap) 
     qsort(spans, st->n, sizeof *spans, cmp_span);
     for (size_t i = 1; i < st->n; i++) {
         if (spans[i].begin < spans[i - 1].end) {
-            set_err(err, errcap, "%s: tensors \"%s\" and \"%s\" overlap", path, spans[i - 1].name,
-                    spans[i].name);
+            sal_errf(err, errcap, "%s: tensors \"%s\" and \"%s\" overlap", path, spans[i - 1].name,
+                     spans[i].name);
             goto fail;
         }
     }

@@ -126,46 +126,36 @@ static void vocab_insert(embed_tokenizer_t *t, int32_t id) {
 
 /* ---- loading ----------------------------------------------------------- */
 
-static void set_err(char *err, size_t errcap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errcap, const char *fmt, ...) {
-    if (err == NULL || errcap == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errcap, fmt, ap);
-    va_end(ap);
-}
-
 int embed_tokenizer_load(const char *vocab_path, const embed_tok_opts_t *opts,
                          embed_tokenizer_t **out, char *err, size_t errcap) {
     embed_tokenizer_t *t = NULL;
     FILE *f = NULL;
     if (out != NULL) *out = NULL;
     if (vocab_path == NULL || opts == NULL || out == NULL) {
-        set_err(err, errcap, "tokenizer: missing argument");
+        sal_errf(err, errcap, "tokenizer: missing argument");
         goto fail;
     }
     if (opts->max_len < 2) {
-        set_err(err, errcap, "tokenizer: max_len %d is below 2", opts->max_len);
+        sal_errf(err, errcap, "tokenizer: max_len %d is below 2", opts->max_len);
         goto fail;
     }
     f = fopen(vocab_path, "rb");
     struct stat st;
     if (f == NULL || fstat(fileno(f), &st) != 0) {
-        set_err(err, errcap, "%s: %s", vocab_path, strerror(errno));
+        sal_errf(err, errcap, "%s: %s", vocab_path, strerror(errno));
         goto fail;
     }
     if (!S_ISREG(st.st_mode)) {
-        set_err(err, errcap, "%s: not a regular file", vocab_path);
+        sal_errf(err, errcap, "%s: not a regular file", vocab_path);
         goto fail;
     }
     if (st.st_size <= 0) {
-        set_err(err, errcap, "%s: empty vocabulary", vocab_path);
+        sal_errf(err, errcap, "%s: empty vocabulary", vocab_path);
         goto fail;
     }
     if ((uint64_t)st.st_size > VOCAB_MAX_BYTES) {
-        set_err(err, errcap, "%s: %lld bytes, over the %u-byte limit for a vocabulary", vocab_path,
-                (long long)st.st_size, VOCAB_MAX_BYTES);
+        sal_errf(err, errcap, "%s: %lld bytes, over the %u-byte limit for a vocabulary", vocab_path,
+                 (long long)st.st_size, VOCAB_MAX_BYTES);
         goto fail;
     }
     size_t size = (size_t)st.st_size;
@@ -173,12 +163,12 @@ int embed_tokenizer_load(const char *vocab_path, const embed_tok_opts_t *opts,
     t->opts = *opts;
     t->buf = xmalloc(size + 1);
     if (fread(t->buf, 1, size, f) != size) {
-        set_err(err, errcap, "%s: read failed", vocab_path);
+        sal_errf(err, errcap, "%s: read failed", vocab_path);
         goto fail;
     }
     t->buf[size] = '\0';
     if (memchr(t->buf, '\0', size) != NULL) {
-        set_err(err, errcap, "%s: NUL byte in the vocabulary", vocab_path);
+        sal_errf(err, errcap, "%s: NUL byte in the vocabulary", vocab_path);
         goto fail;
     }
 
@@ -213,7 +203,7 @@ int embed_tokenizer_load(const char *vocab_path, const embed_tok_opts_t *opts,
     static const char *const required[] = {"[CLS]", "[SEP]", "[UNK]", "[PAD]"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         if (embed_token_id(t, required[i]) < 0) {
-            set_err(err, errcap, "%s: the vocabulary has no %s token", vocab_path, required[i]);
+            sal_errf(err, errcap, "%s: the vocabulary has no %s token", vocab_path, required[i]);
             goto fail;
         }
     }
