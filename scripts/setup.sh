@@ -10,6 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
   libutf8proc-dev libopenblas-dev libzip-dev unzip
+  libpoppler-glib-dev libxml2-dev libcmark-dev libmagic-dev libstemmer-dev
   sqlite3 python3 python3-venv python3-pip
   clang libclang-rt-14-dev clang-format cppcheck wrk
 )

@@ -251,6 +251,8 @@ int sal_metrics_render(sal_buf_t *out);
 struct store;
 struct sec_limiter;
 struct embed_model;
+struct queue;
+struct knowledge;
 
 /* What handlers and services need, built once by `serve`. Borrowed
  * everywhere; owned by the command that built it. */
@@ -260,6 +262,8 @@ typedef struct sal_app {
     struct sec_limiter *limiter;
     struct embed_model *model; /* NULL when it failed to load */
     char model_error[256];     /* why, for /readyz and the log */
+    struct queue *queue;         /* background jobs */
+    struct knowledge *knowledge; /* sources, chunks, search */
     int64_t started_ms;
 } sal_app_t;
 

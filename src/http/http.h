@@ -39,11 +39,18 @@ enum {
     HTTP_SCOPE_ADMIN = 1u << 2,
 };
 
+/* Route flags. HTTP_ROUTE_UPLOAD: a multipart/form-data body is parsed
+ * while it arrives, file parts streamed to temporary files under the
+ * server's upload_dir (never held in memory), plain fields kept (each up
+ * to 64 KiB); see http_req_form(). Other bodies are buffered as usual. */
+enum { HTTP_ROUTE_UPLOAD = 1u << 0 };
+
 typedef struct {
     const char *method;  /* "GET", "POST", ... */
     const char *pattern; /* "/v1/keys/{id}" */
     http_handler_fn fn;
     unsigned scope; /* HTTP_OPEN or one HTTP_SCOPE_* */
+    unsigned flags; /* HTTP_ROUTE_* */
 } http_route_t;
 
 /* ---- router ------------------------------------------------------------ */
@@ -100,6 +107,36 @@ void http_req_set_auth(http_req_t *req, const http_auth_t *auth);
  * sends the 400/415 problem itself and returns SAL_EINVAL. */
 int http_req_json(http_req_t *req, json_t **out);
 
+/* ---- uploads (multipart/form-data on HTTP_ROUTE_UPLOAD routes) -------- */
+
+/* One part of a multipart/form-data body. For a plain field, value holds
+ * its bytes (NUL-terminated, len bytes; not necessarily UTF-8). For a file
+ * part (one with a filename), path names the temporary file holding its
+ * bytes, size its length and sha256 its SHA-256 in hex, computed while it
+ * streamed in; the file is deleted when the request completes unless
+ * http_part_take() moved it. All strings live in the request's arena. */
+typedef struct {
+    const char *name;         /* the form field name */
+    const char *filename;     /* NULL for plain fields; as the client sent it */
+    const char *content_type; /* the part's Content-Type, NULL when absent */
+    const char *value;        /* plain fields */
+    size_t len;
+    const char *path; /* file parts */
+    uint64_t size;
+    char sha256[65];
+} http_part_t;
+
+/* The parts of the request's multipart body, in order. Returns 0;
+ * SAL_ENOTFOUND (nothing sent) when the body is not multipart/form-data;
+ * SAL_EINVAL when it was malformed or over a part limit, after sending the
+ * 400 problem itself. */
+int http_req_form(http_req_t *req, const http_part_t **parts, size_t *n);
+/* The first part named name, or NULL. */
+const http_part_t *http_form_get(const http_part_t *parts, size_t n, const char *name);
+/* Moves a file part's temporary file to dest (same file system: rename),
+ * so it outlives the request. SAL_EIO when it cannot. */
+int http_part_take(http_req_t *req, const http_part_t *part, const char *dest);
+
 /* Parses ?limit= (1..100, default 20) and ?cursor=; on a bad value sends
  * a 400 and returns SAL_EINVAL. cursor_out gets the decoded cursor ("" when
  * absent). */
@@ -137,6 +174,7 @@ typedef struct {
     unsigned threads;
     unsigned conn_timeout_s;
     size_t max_body_bytes;
+    const char *upload_dir; /* temporary files of uploads (created if missing) */
 } http_server_opts_t;
 
 /* Starts listening. router and app are borrowed and must outlive the
