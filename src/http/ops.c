@@ -33,6 +33,8 @@ static int readyz(http_req_t *req) {
     } else {
         json_object_set_new(checks, "store", json_string("ok"));
     }
+    json_object_set_new(checks, "queue", json_string(app->queue ? "ok" : "not running"));
+    ready = ready && app->queue;
     if (app->model) {
         json_object_set_new(checks, "model", json_string("ok"));
     } else {

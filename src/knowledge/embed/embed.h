@@ -150,6 +150,10 @@ void embed_model_free(embed_model_t *m); /* accepts NULL */
 const embed_info_t *embed_model_info(const embed_model_t *m);
 /* Output dimensions, without the checksum work of embed_model_info. */
 int embed_model_dims(const embed_model_t *m);
+/* The model's name (its directory's base name) and max sequence length
+ * (tokens incl. [CLS]/[SEP]), also without the checksum work. */
+const char *embed_model_name(const embed_model_t *m);
+int embed_model_max_len(const embed_model_t *m);
 const embed_tokenizer_t *embed_model_tokenizer(const embed_model_t *m);
 
 /* ---- inference --------------------------------------------------------- */

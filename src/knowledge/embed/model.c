@@ -630,4 +630,8 @@ const embed_info_t *embed_model_info(const embed_model_t *m) {
 
 int embed_model_dims(const embed_model_t *m) { return m ? m->info.dims : 0; }
 
+const char *embed_model_name(const embed_model_t *m) { return m ? m->info.name : NULL; }
+
+int embed_model_max_len(const embed_model_t *m) { return m ? m->info.max_seq_len : 0; }
+
 const embed_tokenizer_t *embed_model_tokenizer(const embed_model_t *m) { return m ? m->tok : NULL; }
