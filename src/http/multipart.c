@@ -3,11 +3,11 @@
  * A streaming (push) parser for multipart/form-data bodies, RFC 7578 on
  * RFC 2046. The body arrives in chunks cut anywhere; the parser keeps only
  * the header block of the current part (capped) and how much of the
- * delimiter "\r\n--boundary" the last bytes matched. Part data is found
- * with a Knuth-Morris-Pratt automaton over the delimiter, so the work is
- * O(n) for any input, and bytes held back as a possible delimiter are
- * always a prefix of the delimiter itself: when they turn out to be data
- * they are handed on from the delimiter string, so no data is ever copied.
+ * delimiter "\r\n--boundary" the last bytes matched. Each byte is looked
+ * at once (memchr skips to the next CR), so the work is O(n) for any
+ * input, and bytes held back as a possible delimiter are always a prefix
+ * of the delimiter itself: when they turn out to be data they are handed
+ * on from the delimiter string, so no data is ever copied.
  * The conventions it enforces are described in http_int.h.
  */
 #include "http/http_int.h"
@@ -39,9 +39,10 @@ struct http_mp {
     enum mp_state state;
     char delim[DELIM_MAX + 1]; /* "\r\n--" + boundary */
     size_t dlen;
-    unsigned char fail[DELIM_MAX + 1]; /* KMP: longest proper border of delim[0..k) */
-    size_t match;                      /* delimiter bytes matched by the last bytes */
+    size_t match; /* delimiter bytes matched by the last bytes */
     size_t nparts;
+    bool tail_from_preamble; /* the delimiter being checked ended the preamble */
+    bool saw_bad_line;       /* the preamble had a delimiter without a boundary line */
     bool is_file;
     size_t field_bytes;
     char *hdr; /* the current part's header block, lim.max_header_bytes */
@@ -177,13 +178,6 @@ http_mp_t *http_mp_new(const char *boundary, const http_mp_limits_t *lim,
     memcpy(p->delim + 4, boundary, blen);
     p->dlen = 4 + blen;
     p->delim[p->dlen] = '\0';
-    size_t k = 0;
-    p->fail[0] = p->fail[1] = 0;
-    for (size_t q = 1; q < p->dlen; q++) {
-        while (k > 0 && p->delim[q] != p->delim[k]) k = p->fail[k];
-        if (p->delim[q] == p->delim[k]) k++;
-        p->fail[q + 1] = (unsigned char)k;
-    }
     /* The first delimiter may open the body with no CRLF before it: start
      * as if a CRLF had just been seen. */
     p->state = ST_PREAMBLE;
@@ -432,7 +426,12 @@ static size_t scan(http_mp_t *p, const char *data, size_t len, size_t i) {
             i = (size_t)(cr - data);
         }
         char c = data[i++];
-        while (m > 0 && p->delim[m] != c) m = p->fail[m];
+        /* On a mismatch the match restarts from nothing: CR occurs in the
+         * delimiter only at its start (bchars exclude it), so no proper
+         * suffix of a partial match can begin another one (the KMP
+         * failure function is all zeros) and the byte itself is checked
+         * as a new start. */
+        if (p->delim[m] != c) m = 0;
         if (p->delim[m] == c) m++;
         if (m == p->dlen) {
             release(p, base, carry, &rel, (ptrdiff_t)(i - start) - (ptrdiff_t)p->dlen);
@@ -445,6 +444,7 @@ static size_t scan(http_mp_t *p, const char *data, size_t len, size_t i) {
                     return len;
                 }
             }
+            p->tail_from_preamble = p->state == ST_PREAMBLE;
             p->state = ST_DELIM_TAIL;
             return i;
         }
@@ -455,6 +455,21 @@ static size_t scan(http_mp_t *p, const char *data, size_t len, size_t i) {
 }
 
 /* ---- feeding ------------------------------------------------------------- */
+
+/* A delimiter not followed by a proper boundary line: an error after a
+ * part, but in the preamble only more preamble (scanning resumes at the
+ * current byte; the bytes skipped, "-", padding or a CR not followed by
+ * LF, cannot begin a delimiter). Returns true to rescan the byte. */
+static bool bad_line(http_mp_t *p) {
+    if (!p->tail_from_preamble) {
+        bad(p, "multipart body: malformed boundary line");
+        return false;
+    }
+    p->saw_bad_line = true;
+    p->state = ST_PREAMBLE;
+    p->match = 0;
+    return true;
+}
 
 int http_mp_feed(http_mp_t *p, const char *data, size_t len) {
     size_t i = 0;
@@ -472,27 +487,27 @@ int http_mp_feed(http_mp_t *p, const char *data, size_t len) {
                 p->state = ST_PAD;
             else if (c == '\r')
                 p->state = ST_DELIM_LF;
-            else
-                bad(p, "multipart body: malformed boundary line");
+            else if (bad_line(p))
+                i--;
             break;
         }
         case ST_CLOSE_DASH:
             if (data[i++] == '-')
                 p->state = ST_EPILOGUE;
-            else
-                bad(p, "multipart body: malformed boundary line");
+            else if (bad_line(p))
+                i--;
             break;
         case ST_PAD: {
             char c = data[i++];
             if (c == '\r')
                 p->state = ST_DELIM_LF;
-            else if (!is_ows(c))
-                bad(p, "multipart body: malformed boundary line");
+            else if (!is_ows(c) && bad_line(p))
+                i--;
             break;
         }
         case ST_DELIM_LF:
             if (data[i++] != '\n') {
-                bad(p, "multipart body: malformed boundary line");
+                if (bad_line(p)) i--;
                 break;
             }
             if (++p->nparts > p->lim.max_parts) {
@@ -510,8 +525,13 @@ int http_mp_feed(http_mp_t *p, const char *data, size_t len) {
 
 int http_mp_finish(http_mp_t *p) {
     if (p->rc) return p->rc;
+    /* A body that closes with no parts after a broken first boundary line
+     * (say, LF line ends) was not meant to be empty. */
+    if (p->state == ST_EPILOGUE && p->nparts == 0 && p->saw_bad_line)
+        return bad(p, "multipart body: malformed boundary line");
     if (p->state == ST_EPILOGUE) return 0;
     if (p->state == ST_PREAMBLE && p->nparts == 0)
-        return bad(p, "multipart body: no boundary delimiter found");
+        return bad(p, p->saw_bad_line ? "multipart body: malformed boundary line"
+                                      : "multipart body: no boundary delimiter found");
     return bad(p, "multipart body: missing closing boundary");
 }
