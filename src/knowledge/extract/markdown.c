@@ -57,6 +57,8 @@ int kx_markdown(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *
     cmark_parser *parser = cmark_parser_new(CMARK_OPT_VALIDATE_UTF8);
     for (size_t off = 0; off < len; off += FEED_BYTES) {
         if ((rc = kx_check_deadline(cx, err, errcap)) < 0) {
+            /* cmark_parser_free leaves the document to whoever finishes. */
+            root = cmark_parser_finish(parser);
             cmark_parser_free(parser);
             goto done;
         }
