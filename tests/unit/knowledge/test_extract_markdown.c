@@ -35,7 +35,8 @@ static void test_playbook_blocks(void **state) {
         {KX_BLOCK_CODE, 0, 0, "def discount(units):\n    return 0.12 if units >= 5000 else 0"},
         {KX_BLOCK_PARAGRAPH, 0, 0, "Text with inline html kept.\nHard break above."},
         {KX_BLOCK_HEADING, 3, 0, "Notes"},
-        {KX_BLOCK_PARAGRAPH, 0, 0, "| Plan | Price | |------|-------| | Pro  | 10    |"},
+        {KX_BLOCK_TABLE_ROW, 0, 0, "Plan | Price"},
+        {KX_BLOCK_TABLE_ROW, 0, 0, "Pro | 10"},
     };
     kx_expect(doc, want, KX_N(want));
     assert_string_equal(doc->title, "Sales Playbook");
@@ -60,6 +61,21 @@ static void test_title_needs_level_one(void **state) {
     static const char none[] = "### Only three\n\ntext\n";
     doc = kx_ok(none, sizeof none - 1, KX_FMT_MARKDOWN, NULL);
     assert_null(doc->title);
+    kx_doc_free(doc);
+}
+
+static void test_pipe_tables(void **state) {
+    (void)state;
+    static const char md[] =
+        "a | b\n--|:-:\nx|  \n\n|no delimiter|\n|row|\n\n- | in | item |\n  |---|---|\n";
+    kx_doc_t *doc = kx_ok(md, sizeof md - 1, KX_FMT_MARKDOWN, NULL);
+    static const kx_want_t want[] = {
+        {KX_BLOCK_TABLE_ROW, 0, 0, "a | b"},
+        {KX_BLOCK_TABLE_ROW, 0, 0, "x"}, /* a trailing pipe closes the row */
+        {KX_BLOCK_PARAGRAPH, 0, 0, "|no delimiter| |row|"},
+        {KX_BLOCK_LIST_ITEM, 0, 0, "| in | item | |---|---|"},
+    };
+    kx_expect(doc, want, KX_N(want));
     kx_doc_free(doc);
 }
 
@@ -147,9 +163,13 @@ static void test_text_and_time_limits(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_playbook_blocks),      cmocka_unit_test(test_title_needs_level_one),
-        cmocka_unit_test(test_invalid_utf8_and_bom), cmocka_unit_test(test_no_text),
-        cmocka_unit_test(test_depth_limit),          cmocka_unit_test(test_text_and_time_limits),
+        cmocka_unit_test(test_playbook_blocks),
+        cmocka_unit_test(test_title_needs_level_one),
+        cmocka_unit_test(test_pipe_tables),
+        cmocka_unit_test(test_invalid_utf8_and_bom),
+        cmocka_unit_test(test_no_text),
+        cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_text_and_time_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
