@@ -30,6 +30,7 @@ struct http_server {
     void *mw_ud[MAX_MIDDLEWARE];
     size_t nmw;
     atomic_int inflight;
+    char upload_dir[4096];
 };
 
 /* ---- request accessors -------------------------------------------------- */
@@ -40,6 +41,7 @@ const http_route_t *http_req_route(const http_req_t *req) { return req->route; }
 const char *http_req_id(const http_req_t *req) { return req->id; }
 sal_app_t *http_req_app(const http_req_t *req) { return req->server->app; }
 sal_arena_t *http_req_arena(http_req_t *req) { return req->arena; }
+const char *http_req_upload_dir(const http_req_t *req) { return req->server->upload_dir; }
 
 const char *http_req_param(const http_req_t *req, const char *name) {
     for (size_t i = 0; i < req->params.n; i++)
@@ -285,6 +287,19 @@ static void abort_too_large(http_req_t *req) {
     req->bytes = strlen(body);
     free(body);
     sal_buf_free(&req->body);
+    http_upload_discard(req->upload);
+}
+
+/* On an HTTP_ROUTE_UPLOAD route a multipart/form-data body goes to the
+ * upload sink as it arrives instead of into req->body. A multipart type
+ * with a bad boundary still gets a sink, which only remembers the error
+ * for http_req_form(). */
+static void upload_start(http_req_t *req) {
+    if (req->responded || !req->route || !(req->route->flags & HTTP_ROUTE_UPLOAD)) return;
+    char boundary[HTTP_MP_BOUNDARY_MAX + 1];
+    int brc = http_mp_boundary(http_req_header(req, "Content-Type"), boundary, sizeof boundary);
+    if (brc == SAL_ENOTFOUND) return;
+    req->upload = http_upload_new(req, req->server->upload_dir, boundary, brc);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -307,11 +322,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 http_problem_send(req, 413, "the request body is larger than the limit", NULL);
             }
         }
+        upload_start(req);
         return MHD_YES;
     }
 
     if (*upload_data_size) {
         if (req->responded) { /* answered already (413 on Content-Length) */
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (req->upload) {
+            req->body_bytes += *upload_data_size;
+            if (s->opts.max_body_bytes && req->body_bytes > s->opts.max_body_bytes) {
+                abort_too_large(req); /* deletes the temporary files too */
+                return MHD_NO;
+            }
+            http_upload_feed(req->upload, upload_data, *upload_data_size);
             *upload_data_size = 0;
             return MHD_YES;
         }
@@ -325,6 +351,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     if (req->responded) return MHD_YES;
+    if (req->upload) http_upload_finish(req->upload);
     dispatch(req);
     return MHD_YES;
 }
@@ -366,6 +393,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         sal_log_kv(SAL_LOG_INFO, req->id, "request", kv, sizeof kv / sizeof kv[0]);
     }
     sal_buf_free(&req->body);
+    http_upload_free(req->upload); /* deletes temporary files not taken */
     sal_arena_free(req->arena);
     atomic_fetch_sub(&s->inflight, 1);
 }
@@ -396,6 +424,18 @@ int http_server_start(const http_server_opts_t *opts, http_router_t *router, sal
     s->router = router;
     s->app = app;
     s->opts = *opts;
+    /* Without an upload directory, uploads go to the temporary directory
+     * (mkostemp keeps them private there, mode 0600). */
+    const char *udir = opts->upload_dir;
+    if (!udir || !udir[0]) udir = getenv("TMPDIR");
+    if (!udir || !udir[0]) udir = "/tmp";
+    if (sal_strlcpy(s->upload_dir, udir, sizeof s->upload_dir) >= sizeof s->upload_dir) {
+        sal_logf(SAL_LOG_ERROR, "upload directory path is too long: %s", udir);
+        free(s);
+        freeaddrinfo(ai);
+        return SAL_EINVAL;
+    }
+    s->opts.upload_dir = s->upload_dir;
     unsigned flags =
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
