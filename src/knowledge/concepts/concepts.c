@@ -31,9 +31,9 @@
 #define MAX_NAME_RUN   4   /* product / competitor names: 1-4 words */
 #define MAX_WORD_BYTES 100 /* longer "words" are junk (hashes, base64) */
 #define TITLE_MAX      64
-/* A source with fewer keyphrase candidate words than this is "tiny": a
- * phrase seen once may still be a keyphrase. */
-#define TINY_WORDS 120
+/* A source with fewer words than this is "tiny": a phrase seen once may
+ * still be a keyphrase. */
+#define TINY_WORDS 60
 #define NONE       UINT32_MAX
 #define TITLE      (UINT32_MAX - 1) /* pseudo chunk index of the title */
 
@@ -170,6 +170,7 @@ typedef struct {
     const uint32_t *pats; /* gazetteer patterns starting with this word */
     uint32_t npats;
     uint8_t seen_lower; /* lower entries: met in running text in lower case */
+    uint8_t seen_cap;   /* lower entries: met capitalised inside a sentence */
 } word_t;
 
 typedef struct {
@@ -191,6 +192,7 @@ typedef struct {
     uint32_t form_head;
     uint32_t ids[MAX_NAME_RUN]; /* runs: lower word ids; keyphrases: stems */
     uint8_t type, ntok, comp, covered;
+    uint32_t featocc; /* runs: mentions that were a feature's name */
     double score;
 } ent_t;
 
@@ -206,6 +208,7 @@ typedef struct {
     uint32_t chunk;
     uint32_t wid[MAX_RUN];
     uint8_t nw, si, comps, compe; /* comps/compe: per-word cue bits */
+    uint8_t feat;                 /* inside a feature ("integrates with X") */
 } runocc_t;
 
 enum { TK_WORD, TK_NUM, TK_SYM };
@@ -223,6 +226,7 @@ enum {
     F_FEAT = 1 << 10,   /* part of a feature already taken */
     F_BEN = 1 << 11,    /* verb of a benefit already taken */
     F_LETTER = 1 << 12, /* has a letter */
+    F_GAZ = 1 << 13,    /* part of a gazetteer phrase */
 };
 
 typedef struct {
@@ -255,7 +259,7 @@ typedef struct {
     uint32_t title_w[TITLE_MAX];
     uint8_t title_comp[TITLE_MAX];
     size_t ntitle;
-    size_t kp_words;
+    size_t words_total;
     char name[1024];
 } kc_t;
 
@@ -520,7 +524,12 @@ static void tokenize(kc_t *c, const char *text, size_t n) {
             fl |= F_LETTER;
             si = false;
             uint32_t wid = intern(c, text + i, len);
-            if (!upper && !c->title_pass) W(c, W(c, wid)->lower)->seen_lower = 1;
+            if (!c->title_pass) {
+                word_t *lw = W(c, W(c, wid)->lower);
+                if (!upper) lw->seen_lower = 1;
+                if (upper && !(fl & F_SI)) lw->seen_cap = 1;
+                c->words_total++;
+            }
             tok_push(c, (tok_t){(uint32_t)i, (uint32_t)len, wid, 0, fl, TK_WORD});
             i = j;
             continue;
@@ -973,7 +982,7 @@ static void metric_emit(kc_t *c, size_t astart, size_t aend, int kind, size_t me
                !(tbits(c, &t[s]) & KL_MPREP))
             s++;
     }
-    for (size_t j = astart; j <= e; j++) c->tok[j].flags |= F_USED;
+    for (size_t j = s; j <= e; j++) c->tok[j].flags |= F_USED;
     add_span(c, KCON_METRIC, s, e);
 }
 
@@ -1106,6 +1115,16 @@ static void feature_list(kc_t *c, size_t j, int mode) {
         bool taken = false;
         for (size_t k = 0; k < nw; k++) taken |= (t[w[k]].flags & F_FEAT) != 0;
         if (taken) break;
+        /* "built-in call recording captures ...": end at the feature noun. */
+        if (mode != KM_INTEG) {
+            size_t last = nw;
+            for (size_t k = 0; k < nw; k++)
+                if (tbits(c, &t[w[k]]) & KL_FHEAD) last = k + 1;
+            if (last < nw) {
+                nw = last;
+                e = w[nw - 1] + 1;
+            }
+        }
         const tok_t *head = &t[w[nw - 1]];
         bool hyphen = false;
         for (size_t k = 0; k < nw; k++)
@@ -1252,6 +1271,8 @@ static void phrase_rules(kc_t *c) {
             if (p == NULL) continue;
             size_t e = best[k];
             next_ok[k] = e;
+            if (k <= KP_PERSONA)
+                for (size_t q = i; q < e; q++) t[q].flags |= F_GAZ;
             switch (k) {
             case KP_OBJECTION: add_typed(c, KCON_OBJECTION, p->canon, strlen(p->canon), false); break;
             case KP_INDUSTRY: add_typed(c, KCON_INDUSTRY, p->canon, strlen(p->canon), false); break;
@@ -1371,6 +1392,7 @@ static void cap_runs(kc_t *c) {
             } else {
                 if (t[j].flags & F_COMPS) o.comps |= (uint8_t)(1u << o.nw);
                 if (t[j].flags & F_COMPE) o.compe |= (uint8_t)(1u << o.nw);
+                if (t[j].flags & F_FEAT) o.feat = 1;
                 o.wid[o.nw++] = t[j].wid;
             }
             if (t[j].flags & F_POSS) {
@@ -1408,7 +1430,8 @@ static void cap_runs(kc_t *c) {
 /* ---- keyphrase candidates ------------------------------------------------ */
 
 static bool kp_word(kc_t *c, const tok_t *t) {
-    if (!is_word(t) || (t->flags & F_GLUED)) return false;
+    /* Words a typed concept was read from are that concept's already. */
+    if (!is_word(t) || (t->flags & (F_GLUED | F_USED | F_FEAT | F_GAZ | F_BEN))) return false;
     if (tbits(c, t) & KL_STOP) return false;
     return t->len >= 2;
 }
@@ -1420,8 +1443,7 @@ static void kp_emit(kc_t *c, size_t a, size_t b) {
     for (size_t i = 0; i < nk; i++) {
         const tok_t *x = &t[a + i];
         key[i] = stem_of(c, x->wid);
-        bool keep = (x->flags & F_ALLCAP) || ((x->flags & F_CAP) && !(x->flags & F_SI));
-        form[i] = keep ? x->wid : W(c, x->wid)->lower;
+        form[i] = x->wid; /* case decided at the end, from the whole source */
     }
     bool isnew;
     uint32_t id = etab_get(c, &c->kp, key, nk * sizeof key[0], &isnew);
@@ -1443,9 +1465,13 @@ static void keyphrases(kc_t *c) {
             i++;
             continue;
         }
+        /* A name and the words after it are two phrases ("Acme Cloud |
+         * hosts"). */
+        bool proper = is_proper(c, &t[i]);
         size_t j = i + 1;
-        while (j < n && kp_word(c, &t[j]) && !(t[j - 1].flags & F_POSS)) j++;
-        c->kp_words += j - i;
+        while (j < n && kp_word(c, &t[j]) && !(t[j - 1].flags & F_POSS) &&
+               is_proper(c, &t[j]) == proper)
+            j++;
         if (j - i <= 3) kp_emit(c, i, j);
         i = j;
     }
@@ -1521,6 +1547,7 @@ static void resolve_runs(kc_t *c) {
         }
         if (comp) e->comp = 1;
         if (o->chunk == TITLE) continue;
+        if (o->feat) e->featocc++;
         ent_form(c, e, surf, sn, NULL, 0, 1);
         ent_mention(c, &c->runs.v[id], o->chunk, 1);
     }
@@ -1624,10 +1651,35 @@ static char *best_string(kc_t *c, const ent_t *e) {
         if (best == NULL || c->forms[f].count > best->count) best = &c->forms[f];
     if (best == NULL) return xstrdup("");
     if (e->type != KCON_KEYPHRASE) return xstrndup(c->keys.p + best->off, best->len);
+    /* Keyphrase forms are the words as written; shown in lower case unless
+     * the source never writes them so (a name) or writes them in capitals.
+     * Forms that look alike then pool their counts. */
+    uint32_t disp[MAX_FORMS][3], cnt[MAX_FORMS];
+    size_t nd = 0, bi = 0;
+    for (uint32_t f = e->form_head; f != NONE; f = c->forms[f].next) {
+        uint32_t d[3] = {NONE, NONE, NONE};
+        for (int i = 0; i < 3 && c->forms[f].ids[i] != NONE; i++) {
+            uint32_t wid = c->forms[f].ids[i];
+            const word_t *lw = WL(c, wid);
+            bool caps = W(c, wid)->len >= 2;
+            const char *ws = wstr(c, wid);
+            for (uint32_t k = 0; k < W(c, wid)->len && caps; k++)
+                caps = !(ws[k] >= 'a' && ws[k] <= 'z');
+            d[i] = (caps || (lw->seen_cap && !lw->seen_lower)) ? wid : W(c, wid)->lower;
+        }
+        size_t k = 0;
+        while (k < nd && memcmp(disp[k], d, sizeof d) != 0) k++;
+        if (k == nd) {
+            memcpy(disp[nd], d, sizeof d);
+            cnt[nd++] = 0;
+        }
+        cnt[k] += c->forms[f].count;
+        if (cnt[k] > cnt[bi]) bi = k;
+    }
     char buf[3 * (MAX_WORD_BYTES + 1) + 1];
     size_t bn = 0;
-    for (int i = 0; i < 3 && best->ids[i] != NONE; i++) {
-        const word_t *w = W(c, best->ids[i]);
+    for (int i = 0; i < 3 && disp[bi][i] != NONE; i++) {
+        const word_t *w = W(c, disp[bi][i]);
         if (bn > 0) buf[bn++] = ' ';
         memcpy(buf + bn, c->keys.p + w->off, w->len);
         bn += w->len;
@@ -1644,7 +1696,7 @@ static void finish(kc_t *c, kcon_result_t *r) {
         bool title = in_title(c, e);
         if (e->comp && !title)
             typed_from(c, KCON_COMPETITOR, e);
-        else if (e->total >= 2 || title)
+        else if ((e->total >= 2 || title) && (e->featocc < e->total || title))
             typed_from(c, KCON_PRODUCT, e);
     }
 
@@ -1671,7 +1723,7 @@ static void finish(kc_t *c, kcon_result_t *r) {
     }
 
     /* Keyphrases: frequency x spread x length, not already typed. */
-    bool tiny = c->kp_words < TINY_WORDS;
+    bool tiny = c->words_total < TINY_WORDS;
     size_t nk = 0;
     pick_t *kps = xcalloc(c->kp.n ? c->kp.n : 1, sizeof *kps);
     for (size_t i = 0; i < c->kp.n; i++) {
