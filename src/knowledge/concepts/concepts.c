@@ -38,7 +38,7 @@
 #define TITLE      (UINT32_MAX - 1) /* pseudo chunk index of the title */
 
 static const char *const TYPE_NAMES[KCON_TYPE_COUNT] = {
-    "product",   "feature",    "benefit",   "metric",   "price",
+    "product",    "feature",   "benefit",  "metric",  "price",
     "competitor", "objection", "industry", "persona", "keyphrase",
 };
 
@@ -79,7 +79,7 @@ static size_t pool_add(pool_t *b, const void *s, size_t n) {
 #define VEC_GROW(v, n, cap)                                                                        \
     do {                                                                                           \
         if ((n) == (cap)) {                                                                        \
-            (cap) = (cap) ? (cap) * 2 : 256;                                                       \
+            (cap) = (cap) ? (cap)*2 : 256;                                                         \
             (v) = xrealloc((v), (cap) * sizeof *(v));                                              \
         }                                                                                          \
     } while (0)
@@ -161,7 +161,7 @@ static uint32_t ht_get(const pool_t *keys, const htab_t *t, const void *k, size_
 /* ---- the extraction context ---------------------------------------------- */
 
 typedef struct {
-    size_t off;           /* exact bytes in keys */
+    size_t off; /* exact bytes in keys */
     uint32_t len;
     uint32_t lower;       /* word id of the lower-case form (self when lower) */
     uint32_t stem;        /* stem id, NONE until needed (lower entries) */
@@ -464,8 +464,8 @@ static void tokenize(kc_t *c, const char *text, size_t n) {
             } else {
                 if (si) fl |= F_SI;
                 si = false;
-                tok_push(c, (tok_t){(uint32_t)i, (uint32_t)(j - i), intern(c, text + i, j - i),
-                                    0, fl, TK_NUM});
+                tok_push(c, (tok_t){(uint32_t)i, (uint32_t)(j - i), intern(c, text + i, j - i), 0,
+                                    fl, TK_NUM});
             }
             i = j;
             continue;
@@ -580,9 +580,27 @@ static bool is_dash(uint32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2
 static bool is_break(const tok_t *t) {
     if (t->kind != TK_SYM) return false;
     switch (t->cp) {
-    case ',': case ';': case ':': case '(': case ')': case '[': case ']': case '{': case '}':
-    case '"': case '|': case '!': case '?': case '.': case 0x2026: case 0x201C: case 0x201D:
-    case 0x201E: case 0xAB: case 0xBB: case 0xFFFD: return true;
+    case ',':
+    case ';':
+    case ':':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '"':
+    case '|':
+    case '!':
+    case '?':
+    case '.':
+    case 0x2026:
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0xAB:
+    case 0xBB:
+    case 0xFFFD: return true;
     default: return is_bullet((int32_t)t->cp) || (is_dash(t->cp) && (t->flags & F_SPACE));
     }
 }
@@ -663,8 +681,11 @@ static uint32_t etab_get(kc_t *c, etab_t *t, const void *key, size_t n, bool *is
     VEC_GROW(t->v, t->n, t->cap);
     uint32_t id = (uint32_t)t->n++;
     sl->val = id;
-    t->v[id] = (ent_t){.key_off = sl->off, .key_len = (uint32_t)n, .link_head = NONE,
-                       .link_tail = NONE, .form_head = NONE};
+    t->v[id] = (ent_t){.key_off = sl->off,
+                       .key_len = (uint32_t)n,
+                       .link_head = NONE,
+                       .link_tail = NONE,
+                       .form_head = NONE};
     return id;
 }
 
@@ -815,8 +836,8 @@ static size_t amount_at(kc_t *c, size_t i) {
             k = money_suffix(c, m + 1);
     }
     if (!lead) {
-        if (k < n && ((t[k].kind == TK_SYM && is_cur_sym(t[k].cp) && t[k].cp != '$') ||
-                      is_code(c, &t[k])))
+        if (k < n &&
+            ((t[k].kind == TK_SYM && is_cur_sym(t[k].cp) && t[k].cp != '$') || is_code(c, &t[k])))
             k++;
         else
             return 0;
@@ -926,8 +947,9 @@ static void metric_emit(kc_t *c, size_t astart, size_t aend, int kind, size_t me
         if (e + 1 < n && (tbits(c, &t[e + 1]) & KL_COMPAR) && !(t[e + 1].flags & F_USED)) {
             compar = true;
             e++;
-            if (e + 2 < n && (tok_is(c, &t[e + 1], "in") || tok_is(c, &t[e + 1], "of") ||
-                              tok_is(c, &t[e + 1], "on")) &&
+            if (e + 2 < n &&
+                (tok_is(c, &t[e + 1], "in") || tok_is(c, &t[e + 1], "of") ||
+                 tok_is(c, &t[e + 1], "on")) &&
                 is_content(c, &t[e + 2])) {
                 e += 2;
                 if (e + 1 < n && is_content(c, &t[e + 1])) e++;
@@ -936,8 +958,7 @@ static void metric_emit(kc_t *c, size_t astart, size_t aend, int kind, size_t me
             }
         }
     } else if (kind == MK_COUNT) {
-        if (e + 1 < n && is_content(c, &t[e + 1]) && !(t[e + 1].flags & (F_CAP | F_ALLCAP)))
-            e++;
+        if (e + 1 < n && is_content(c, &t[e + 1]) && !(t[e + 1].flags & (F_CAP | F_ALLCAP))) e++;
     }
     /* The change verb before the number, within the clause. */
     size_t s = astart;
@@ -1080,13 +1101,14 @@ static size_t pat_match(kc_t *c, const kcon_pat_t *p, size_t ti, size_t pi) {
 static size_t np_read(kc_t *c, size_t i, size_t *w, size_t maxw, size_t *end) {
     const tok_t *t = c->tok;
     size_t n = c->ntok, j = i, nw = 0;
-    for (int d = 0; d < 2 && j < n && is_word(&t[j]) && (tbits(c, &t[j]) & KL_DET) &&
-                    !(t[j].flags & F_ALLCAP);
+    for (int d = 0;
+         d < 2 && j < n && is_word(&t[j]) && (tbits(c, &t[j]) & KL_DET) && !(t[j].flags & F_ALLCAP);
          d++)
         j++;
     if (j < n && is_proper(c, &t[j]) && !(t[j].flags & (F_USED | F_GLUED))) {
         while (j < n && nw < MAX_NAME_RUN && is_proper(c, &t[j]) &&
-               !(t[j].flags & (F_USED | F_GLUED | F_BREAK)) && (nw == 0 || (t[j].flags & F_SPACE))) {
+               !(t[j].flags & (F_USED | F_GLUED | F_BREAK)) &&
+               (nw == 0 || (t[j].flags & F_SPACE))) {
             w[nw++] = j++;
             if (t[j - 1].flags & F_POSS) break;
         }
@@ -1133,16 +1155,13 @@ static void feature_list(kc_t *c, size_t j, int mode) {
         switch (mode) {
         case KM_INTEG: ok = is_proper(c, &t[w[0]]); break;
         case KM_STRONG: ok = true; break;
-        case KM_WEAK:
-            ok = np_has_proper(c, w, nw) || hyphen || (tbits(c, head) & KL_FHEAD);
-            break;
+        case KM_WEAK: ok = np_has_proper(c, w, nw) || hyphen || (tbits(c, head) & KL_FHEAD); break;
         default: ok = (tbits(c, head) & KL_FHEAD) != 0; break;
         }
         if (!ok) break;
         for (size_t k = j; k < e; k++) t[k].flags |= F_FEAT;
         const char *suffix = NULL;
-        if (mode == KM_INTEG && !tok_is(c, head, "integration") &&
-            !tok_is(c, head, "integrations"))
+        if (mode == KM_INTEG && !tok_is(c, head, "integration") && !tok_is(c, head, "integrations"))
             suffix = "integration";
         add_words(c, KCON_FEATURE, NULL, w, nw, suffix);
         size_t k = e;
@@ -1274,7 +1293,9 @@ static void phrase_rules(kc_t *c) {
             if (k <= KP_PERSONA)
                 for (size_t q = i; q < e; q++) t[q].flags |= F_GAZ;
             switch (k) {
-            case KP_OBJECTION: add_typed(c, KCON_OBJECTION, p->canon, strlen(p->canon), false); break;
+            case KP_OBJECTION:
+                add_typed(c, KCON_OBJECTION, p->canon, strlen(p->canon), false);
+                break;
             case KP_INDUSTRY: add_typed(c, KCON_INDUSTRY, p->canon, strlen(p->canon), false); break;
             case KP_PERSONA: add_typed(c, KCON_PERSONA, p->canon, strlen(p->canon), false); break;
             case KP_FEATURE: {
@@ -1342,19 +1363,16 @@ static void word_rules(kc_t *c) {
                 j--;
             if (j < i) {
                 size_t nw = 0;
-                for (size_t q = j; q < i; q++) {
-                    w[nw++] = q;
-                    t[q].flags |= F_FEAT;
-                }
+                for (size_t q = j; q <= i; q++) t[q].flags |= F_FEAT;
+                for (size_t q = j; q < i; q++) w[nw++] = q;
                 add_words(c, KCON_FEATURE, NULL, w, nw, NULL);
             }
         }
         if (b & KL_HELP) {
             if (i > 0 && is_word(&t[i - 1]) && (tbits(c, &t[i - 1]) & KL_DET)) continue;
             size_t j = i + 1;
-            for (int k = 0; k < 3 && j < n && is_word(&t[j]) &&
-                            (tbits(c, &t[j]) & (KL_PEOPLE | KL_DET));
-                 k++)
+            for (int k = 0;
+                 k < 3 && j < n && is_word(&t[j]) && (tbits(c, &t[j]) & (KL_PEOPLE | KL_DET)); k++)
                 j++;
             if (j < n && tok_is(c, &t[j], "to")) j++;
             benefit_at(c, j, false);
@@ -1472,7 +1490,10 @@ static void keyphrases(kc_t *c) {
         while (j < n && kp_word(c, &t[j]) && !(t[j - 1].flags & F_POSS) &&
                is_proper(c, &t[j]) == proper)
             j++;
-        if (j - i <= 3) kp_emit(c, i, j);
+        /* Every 1-3-gram inside the run; the selection at the end drops
+         * the ones nested in a better phrase. */
+        for (size_t a = i; a < j; a++)
+            for (size_t l = 1; l <= 3 && a + l <= j; l++) kp_emit(c, a, a + l);
         i = j;
     }
 }
@@ -1493,8 +1514,8 @@ static bool run_is_gazetteer(kc_t *c, const uint32_t *w, size_t nw) {
             char pw[64];
             size_t pn = p->wlen[i] < sizeof pw ? p->wlen[i] : sizeof pw;
             for (size_t k = 0; k < pn; k++)
-                pw[k] = (p->w[i][k] >= 'A' && p->w[i][k] <= 'Z') ? (char)(p->w[i][k] + 32)
-                                                                  : p->w[i][k];
+                pw[k] =
+                    (p->w[i][k] >= 'A' && p->w[i][k] <= 'Z') ? (char)(p->w[i][k] + 32) : p->w[i][k];
             ok = word_eq(c->keys.p + x->off, x->len, pw, pn, i + 1 == nw);
         }
         if (ok) return true;
@@ -1502,24 +1523,67 @@ static bool run_is_gazetteer(kc_t *c, const uint32_t *w, size_t nw) {
     return false;
 }
 
+/* Builds the lower-case key of run words [a, b) into key; returns its length. */
+static size_t run_key(kc_t *c, const runocc_t *o, size_t a, size_t b, char *key, char *surf,
+                      size_t *sn) {
+    size_t kn = 0;
+    *sn = 0;
+    for (size_t i = a; i < b; i++) {
+        const word_t *lw = WL(c, o->wid[i]), *xw = W(c, o->wid[i]);
+        if (i > a) key[kn++] = surf[(*sn)++] = ' ';
+        memcpy(key + kn, c->keys.p + lw->off, lw->len);
+        kn += lw->len;
+        memcpy(surf + *sn, c->keys.p + xw->off, xw->len);
+        *sn += xw->len;
+    }
+    return kn;
+}
+
+#define RUN_KEY_CAP (MAX_RUN * (MAX_WORD_BYTES + 1) + 1)
+
 static void resolve_runs(kc_t *c) {
     uint32_t amp = ht_get(&c->keys, &c->wordh, "&", 1);
+    char key[RUN_KEY_CAP], surf[RUN_KEY_CAP];
+    size_t sn;
+    /* Runs met inside a sentence (after any common leading word) are
+     * confirmed names: "Salient Cloud runs ..." at a sentence start keeps
+     * "Salient" when "Meet Salient Cloud" showed it, even if "salient"
+     * also occurs in lower case. */
+    htab_t confirmed;
+    ht_init(&confirmed, 1024);
+    for (size_t r = 0; r < c->nocc; r++) {
+        const runocc_t *o = &c->occ[r];
+        size_t a = 0, b = o->nw;
+        while (a < b && (o->wid[a] == amp || (WL(c, o->wid[a])->bits & KL_COMMON))) a++;
+        while (b > a && (o->wid[b - 1] == amp || (WL(c, o->wid[b - 1])->bits & KL_COMMON))) b--;
+        if (b <= a || (o->si && a == 0)) continue;
+        bool isnew;
+        ht_slot(&c->keys, &confirmed, key, run_key(c, o, a, b, key, surf, &sn), &isnew)->val = 1;
+    }
     for (size_t r = 0; r < c->nocc; r++) {
         const runocc_t *o = &c->occ[r];
         size_t a = 0, b = o->nw;
         /* Leading words: common ones always; at a sentence start also any
          * word the source writes in lower case elsewhere ("Teams love"). */
-        while (a < b && (o->wid[a] == amp || (WL(c, o->wid[a])->bits & KL_COMMON) ||
-                         (o->si && WL(c, o->wid[a])->seen_lower)))
-            a++;
-        while (b > a && (o->wid[b - 1] == amp || (WL(c, o->wid[b - 1])->bits & KL_COMMON)))
-            b--;
+        while (a < b && (o->wid[a] == amp || (WL(c, o->wid[a])->bits & KL_COMMON))) a++;
+        while (b > a && (o->wid[b - 1] == amp || (WL(c, o->wid[b - 1])->bits & KL_COMMON))) b--;
+        bool conf =
+            a < b && ht_get(&c->keys, &confirmed, key, run_key(c, o, a, b, key, surf, &sn)) != NONE;
+        if (o->si && a < b && WL(c, o->wid[a])->seen_lower && !conf) {
+            while (a < b && (o->wid[a] == amp || (WL(c, o->wid[a])->bits & KL_COMMON) ||
+                             WL(c, o->wid[a])->seen_lower))
+                a++;
+        }
         if (b <= a || b - a > MAX_NAME_RUN) continue;
         size_t nw = b - a;
+        /* Title-case common words ("Pricing Plans"): every word common, or
+         * written in lower case elsewhere while the run itself was never
+         * met inside a sentence. */
         bool all_common = true;
         for (size_t i = a; i < b; i++) {
             const word_t *lw = WL(c, o->wid[i]);
-            if (!(lw->bits & KL_COMMON) && !lw->seen_lower && o->wid[i] != amp) all_common = false;
+            if (!(lw->bits & KL_COMMON) && !(lw->seen_lower && !conf) && o->wid[i] != amp)
+                all_common = false;
         }
         if (all_common) continue;
         if (nw == 1) {
@@ -1527,16 +1591,7 @@ static void resolve_runs(kc_t *c) {
             if ((lw->bits & (KL_ACRONYM | KL_MONTH | KL_CURCODE)) || lw->len < 2) continue;
         }
         if (run_is_gazetteer(c, o->wid + a, nw)) continue;
-        char key[MAX_NAME_RUN * (MAX_WORD_BYTES + 1) + 1], surf[sizeof key];
-        size_t kn = 0, sn = 0;
-        for (size_t i = a; i < b; i++) {
-            const word_t *lw = WL(c, o->wid[i]), *xw = W(c, o->wid[i]);
-            if (i > a) key[kn++] = surf[sn++] = ' ';
-            memcpy(key + kn, c->keys.p + lw->off, lw->len);
-            kn += lw->len;
-            memcpy(surf + sn, c->keys.p + xw->off, xw->len);
-            sn += xw->len;
-        }
+        size_t kn = run_key(c, o, a, b, key, surf, &sn);
         bool comp = ((o->comps >> a) & 1) || ((o->compe >> (b - 1)) & 1);
         bool isnew;
         uint32_t id = etab_get(c, &c->runs, key, kn, &isnew);
@@ -1551,6 +1606,7 @@ static void resolve_runs(kc_t *c) {
         ent_form(c, e, surf, sn, NULL, 0, 1);
         ent_mention(c, &c->runs.v[id], o->chunk, 1);
     }
+    free(confirmed.s);
 }
 
 /* True when the run's words appear together in the title outside a
@@ -1588,8 +1644,7 @@ static void typed_from(kc_t *c, kcon_type_t type, const ent_t *src) {
 }
 
 /* Stems of the words of a name, for "already a typed concept". */
-static size_t name_stems(kc_t *c, const char *s, size_t n, uint32_t *out, bool *stop,
-                         size_t cap) {
+static size_t name_stems(kc_t *c, const char *s, size_t n, uint32_t *out, bool *stop, size_t cap) {
     /* Tokenising reuses c->tok; the caller is past the chunks. */
     bool tp = c->title_pass;
     c->title_pass = true;
@@ -1616,11 +1671,23 @@ typedef struct {
     char *name;
 } pick_t;
 
+/* Score, then frequency, then the stem ids (assigned in reading order, so
+ * deterministic) — names are made only for the ones examined. */
 static int kp_cmp(const void *a, const void *b) {
     const pick_t *x = a, *y = b;
     if (x->e->score != y->e->score) return x->e->score > y->e->score ? -1 : 1;
     if (x->e->total != y->e->total) return x->e->total > y->e->total ? -1 : 1;
-    return strcmp(x->name, y->name);
+    if (x->e->ntok != y->e->ntok) return x->e->ntok < y->e->ntok ? -1 : 1;
+    for (int i = 0; i < x->e->ntok; i++)
+        if (x->e->ids[i] != y->e->ids[i]) return x->e->ids[i] < y->e->ids[i] ? -1 : 1;
+    return 0;
+}
+
+/* y's stems hold x's as a contiguous part. */
+static bool kp_contains(const ent_t *y, const ent_t *x) {
+    for (int s = 0; s + x->ntok <= y->ntok; s++)
+        if (memcmp(y->ids + s, x->ids, x->ntok * sizeof x->ids[0]) == 0) return true;
+    return false;
 }
 
 static int typed_value_cmp(const void *a, const void *b) {
@@ -1730,23 +1797,33 @@ static void finish(kc_t *c, kcon_result_t *r) {
         ent_t *e = &c->kp.v[i];
         if (e->total < 2 && !tiny) continue;
         if (ht_get(&c->keys, &c->covh, e->ids, e->ntok * sizeof e->ids[0]) != NONE) continue;
-        static const double LEN_FACTOR[4] = {0, 1.0, 1.5, 2.0};
+        static const double LEN_FACTOR[4] = {0, 1.0, 2.0, 2.5};
         e->score = (double)e->total * (1.0 + (double)e->nchunks) * LEN_FACTOR[e->ntok];
         kps[nk++] = (pick_t){c, e, NULL};
     }
-    /* Name only what can make the cut: sort by score, then by name. */
-    for (size_t i = 0; i < nk; i++) kps[i].name = best_string(c, kps[i].e);
     qsort(kps, nk, sizeof *kps, kp_cmp);
-    /* One keyphrase per display name (different stems can show alike). */
+    /* Greedy, best first: a phrase inside a chosen one goes unless it is
+     * much more frequent on its own; a phrase around a chosen one goes;
+     * one keyphrase per display name. */
     size_t nkeep = 0;
-    for (size_t i = 0; i < nk; i++) {
-        bool dup = kps[i].name[0] == '\0';
-        for (size_t j = 0; j < nkeep && !dup; j++) dup = same_ci(kps[j].name, kps[i].name);
-        if (dup || nkeep == MAX_KEYPHRASES) {
-            free(kps[i].name);
+    for (size_t i = 0; i < nk && nkeep < MAX_KEYPHRASES; i++) {
+        const ent_t *e = kps[i].e;
+        bool skip = false;
+        for (size_t j = 0; j < nkeep && !skip; j++) {
+            const ent_t *y = kps[j].e;
+            if (y->ntok > e->ntok && kp_contains(y, e) && e->total < 2 * y->total) skip = true;
+            if (e->ntok > y->ntok && kp_contains(e, y)) skip = true;
+        }
+        if (skip) continue;
+        char *name = best_string(c, e);
+        bool dup = name[0] == '\0';
+        for (size_t j = 0; j < nkeep && !dup; j++) dup = same_ci(kps[j].name, name);
+        if (dup) {
+            free(name);
             continue;
         }
-        kps[nkeep++] = kps[i];
+        kps[nkeep] = kps[i];
+        kps[nkeep++].name = name;
     }
 
     /* Caps: keyphrases go first, then the least-mentioned typed ones. */

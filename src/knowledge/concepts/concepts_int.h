@@ -16,30 +16,30 @@
 /* ---- lexicon: what a lower-case word is to the rules -------------------- */
 
 enum {
-    KL_STOP = 1u << 0,      /* not part of a keyphrase */
-    KL_COMMON = 1u << 1,    /* a common word, not a name when capitalised */
-    KL_MONTH = 1u << 2,     /* months and weekdays */
-    KL_ACRONYM = 1u << 3,   /* generic acronyms (API, CRM): never a product */
-    KL_DET = 1u << 4,       /* determiners and possessives before a noun phrase */
-    KL_CHANGE = 1u << 5,    /* change verbs that introduce a proof point */
-    KL_INTRANS = 1u << 6,   /* change verbs that can stand without an object */
-    KL_COMPAR = 1u << 7,    /* comparatives and change nouns after "3x", "40%" */
-    KL_MPREP = 1u << 8,     /* words between a verb and its number ("by", "to") */
-    KL_TIME = 1u << 9,      /* time units */
-    KL_PEOPLE = 1u << 10,   /* who a product helps ("teams", "you") */
-    KL_FHEAD = 1u << 11,    /* nouns that name a feature ("dashboards") */
-    KL_FADJ = 1u << 12,     /* adjectives before "feature" that are not one */
-    KL_ABBREV = 1u << 13,   /* abbreviations whose period ends no sentence */
-    KL_CURCODE = 1u << 14,  /* currency codes */
-    KL_MSUFFIX = 1u << 15,  /* money magnitude suffixes ("k", "million") */
-    KL_PERIOD = 1u << 16,   /* billing periods ("monthly", "one-time") */
-    KL_MNOUN = 1u << 17,    /* what money in a proof point is ("savings") */
-    KL_BENEFIT = 1u << 18,  /* benefit verbs; base form in kcon_lex_t.base */
-    KL_HELP = 1u << 19,     /* "help", "helps", "helping" */
-    KL_PERCENT = 1u << 20,  /* "percent", "pct" */
+    KL_STOP = 1u << 0,           /* not part of a keyphrase */
+    KL_COMMON = 1u << 1,         /* a common word, not a name when capitalised */
+    KL_MONTH = 1u << 2,          /* months and weekdays */
+    KL_ACRONYM = 1u << 3,        /* generic acronyms (API, CRM): never a product */
+    KL_DET = 1u << 4,            /* determiners and possessives before a noun phrase */
+    KL_CHANGE = 1u << 5,         /* change verbs that introduce a proof point */
+    KL_INTRANS = 1u << 6,        /* change verbs that can stand without an object */
+    KL_COMPAR = 1u << 7,         /* comparatives and change nouns after "3x", "40%" */
+    KL_MPREP = 1u << 8,          /* words between a verb and its number ("by", "to") */
+    KL_TIME = 1u << 9,           /* time units */
+    KL_PEOPLE = 1u << 10,        /* who a product helps ("teams", "you") */
+    KL_FHEAD = 1u << 11,         /* nouns that name a feature ("dashboards") */
+    KL_FADJ = 1u << 12,          /* adjectives before "feature" that are not one */
+    KL_ABBREV = 1u << 13,        /* abbreviations whose period ends no sentence */
+    KL_CURCODE = 1u << 14,       /* currency codes */
+    KL_MSUFFIX = 1u << 15,       /* money magnitude suffixes ("k", "million") */
+    KL_PERIOD = 1u << 16,        /* billing periods ("monthly", "one-time") */
+    KL_MNOUN = 1u << 17,         /* what money in a proof point is ("savings") */
+    KL_BENEFIT = 1u << 18,       /* benefit verbs; base form in kcon_lex_t.base */
+    KL_HELP = 1u << 19,          /* "help", "helps", "helping" */
+    KL_PERCENT = 1u << 20,       /* "percent", "pct" */
     KL_COMPCUE_AFTER = 1u << 21, /* "alternative(s)": the name comes before */
-    KL_PUNIT = 1u << 22,    /* what a price is per ("seat", "user", "month") */
-    KL_SKIPCOMP = 1u << 23, /* words skipped between a competitive cue and a name */
+    KL_PUNIT = 1u << 22,         /* what a price is per ("seat", "user", "month") */
+    KL_SKIPCOMP = 1u << 23,      /* words skipped between a competitive cue and a name */
 };
 
 typedef struct {
