@@ -56,6 +56,15 @@ static const char *safe_name(const char *name, char *out, size_t cap) {
     return out;
 }
 
+/* "200 MB", or "4096 bytes" below a megabyte (tests use tiny limits). */
+static const char *fmt_size(uint64_t n, char *out, size_t cap) {
+    if (n >= (1u << 20))
+        snprintf(out, cap, "%llu MB", (unsigned long long)(n >> 20));
+    else
+        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
+    return out;
+}
+
 static int pkg_corrupt(pkg_t *pk) {
     sal_errf(pk->err, pk->errcap, "the %s file is corrupt or not a %s", pk->what, pk->what);
     return SAL_EINVAL;
@@ -132,14 +141,16 @@ static int pkg_read(pkg_t *pk, const char *name, char **out, size_t *out_len) {
         return pkg_bomb(pk, name, why);
     }
     if (st.size > lim->max_entry_bytes) {
-        sal_errf(pk->err, pk->errcap, "the %s has a part larger than %llu MB (%s)", pk->what,
-                 (unsigned long long)(lim->max_entry_bytes >> 20),
+        char sz[32];
+        sal_errf(pk->err, pk->errcap, "the %s has a part larger than %s (%s)", pk->what,
+                 fmt_size(lim->max_entry_bytes, sz, sizeof sz),
                  safe_name(name, shown, sizeof shown));
         return SAL_ELIMIT;
     }
     if (st.size > lim->max_total_bytes || pk->total > lim->max_total_bytes - st.size) {
-        sal_errf(pk->err, pk->errcap, "the %s expands to more than %llu MB", pk->what,
-                 (unsigned long long)(lim->max_total_bytes >> 20));
+        char sz[32];
+        sal_errf(pk->err, pk->errcap, "the %s expands to more than %s", pk->what,
+                 fmt_size(lim->max_total_bytes, sz, sizeof sz));
         return SAL_ELIMIT;
     }
     zip_file_t *zf = zip_fopen_index(pk->za, (zip_uint64_t)idx, 0);
@@ -186,8 +197,9 @@ static int pkg_read(pkg_t *pk, const char *name, char **out, size_t *out_len) {
             goto fail;
         }
         if (pk->total > lim->max_total_bytes) {
-            sal_errf(pk->err, pk->errcap, "the %s expands to more than %llu MB", pk->what,
-                     (unsigned long long)(lim->max_total_bytes >> 20));
+            char sz[32];
+            sal_errf(pk->err, pk->errcap, "the %s expands to more than %s", pk->what,
+                     fmt_size(lim->max_total_bytes, sz, sizeof sz));
             rc = SAL_ELIMIT;
             goto fail;
         }
@@ -867,8 +879,6 @@ static int docx_end(walker_t *w, int ns, const char *name, int depth) {
         d->row_text = false;
         return rc;
     }
-    if (d->tbl_depth > 1 && strcmp(name, "tc") == 0 && d->cell.len)
-        return buf_add(pk, &d->cell, " ", 1); /* nested table: cells run on in the outer cell */
     if (!p) return 0;
     if (depth == p->ppr_depth)
         p->ppr_depth = 0;
