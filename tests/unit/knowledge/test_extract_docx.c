@@ -131,6 +131,8 @@ static const char FEATURES[] = DOC(
     "<w:p><w:r><w:t xml:space=\"preserve\">Kept </w:t></w:r>"
     "<w:ins><w:r><w:t xml:space=\"preserve\">inserted </w:t></w:r></w:ins>"
     "<w:del><w:r><w:delText>deleted </w:delText></w:r></w:del>"
+    "<w:del><w:r><w:t>deleted run </w:t></w:r></w:del>"
+    "<w:moveFrom><w:r><w:t>moved away </w:t></w:r></w:moveFrom>"
     "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>"
     "<w:r><w:fldChar w:fldCharType=\"separate\"/></w:r><w:r><w:t>7</w:t></w:r>"
     "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>"
@@ -145,30 +147,35 @@ static const char FEATURES[] = DOC(
                       "<mc:Fallback><w:pict><w:txbxContent>" P(
                           "In the box") "</w:txbxContent></w:pict>"
                                         "</mc:Fallback></mc:AlternateContent></w:r></w:p>"
-                                        "<w:tbl><w:tr><w:tc>" P("Outer A") "</w:tc><w:tc>" P("Outer"
-                                                                                             " B") "<w:tbl><w:tr><w:tc>" P("inner 1") "</w:tc><w:tc>" P(
-                                            "inner 2") "</w:tc></w:tr></w:tbl>"
-                                                       "</w:tc><w:tc>" P(
-                                                           "Outer C") "</w:tc></w:tr>"
-                                                                      "<w:tr><w:tc><w:p/></"
-                                                                      "w:tc><w:tc><w:p/></"
-                                                                      "w:tc><w:tc><w:p/></w:tc></"
-                                                                      "w:tr>"
-                                                                      "<w:tr><w:tc>" PS("Kop1", "Ce"
-                                                                                                "ll"
-                                                                                                " h"
-                                                                                                "ea"
-                                                                                                "di"
-                                                                                                "n"
-                                                                                                "g") P(
-                                                                          "second para") "</"
-                                                                                         "w:tc><w:"
-                                                                                         "tc><w:p/"
-                                                                                         "></w:tc>"
-                                                                                         "<w:tc>" P(
-                                                                                             "z") "</w:tc></w:tr></w:tbl>"
-                                                                                                  "<w:p/><w:p><w:r><w:t>   </w:t></w:r></w:p>" P(
-                                                                                                      "The end") "<w:sectPr><w:pgSz w:w=\"12240\"/></w:sectPr>");
+                                        "<w:tbl><w:tr><w:tc>" P("Outer A") "</w:tc><w:tc>" P(
+                                            "Outer"
+                                            " B") "<w:tbl><w:tr><w:tc>" P("inner 1") "</"
+                                                                                     "w:tc><w:"
+                                                                                     "tc>" P("inner"
+                                                                                             " 2") "</w:tc></w:tr></w:tbl>"
+                                                                                                   "</w:tc><w:tc>" P(
+                                                                                                       "Outer C") "</w:tc></w:tr>"
+                                                                                                                  "<w:tr><w:tc><w:p/></"
+                                                                                                                  "w:tc><w:tc><w:p/></"
+                                                                                                                  "w:tc><w:tc><w:p/></w:tc></"
+                                                                                                                  "w:tr>"
+                                                                                                                  "<w:tr><w:tc>" PS(
+                                                                                                                      "Kop1",
+                                                                                                                      "Ce"
+                                                                                                                      "ll"
+                                                                                                                      " h"
+                                                                                                                      "ea"
+                                                                                                                      "di"
+                                                                                                                      "n"
+                                                                                                                      "g")
+                                                                                                                      P("second para") "</"
+                                                                                                                                       "w:tc><w:"
+                                                                                                                                       "tc><w:p/"
+                                                                                                                                       "></w:tc>"
+                                                                                                                                       "<w:tc>" P(
+                                                                                                                                           "z") "</w:tc></w:tr></w:tbl>"
+                                                                                                                                                "<w:p/><w:p><w:r><w:t>   </w:t></w:r></w:p>" P(
+                                                                                                                                                    "The end") "<w:sectPr><w:pgSz w:w=\"12240\"/></w:sectPr>");
 
 static void test_docx_structure(void **state) {
     (void)state;
