@@ -151,31 +151,46 @@ static const char FEATURES[] = DOC(
                                             "Outer"
                                             " B") "<w:tbl><w:tr><w:tc>" P("inner 1") "</"
                                                                                      "w:tc><w:"
-                                                                                     "tc>" P("inner"
-                                                                                             " 2") "</w:tc></w:tr></w:tbl>"
-                                                                                                   "</w:tc><w:tc>" P(
-                                                                                                       "Outer C") "</w:tc></w:tr>"
-                                                                                                                  "<w:tr><w:tc><w:p/></"
-                                                                                                                  "w:tc><w:tc><w:p/></"
-                                                                                                                  "w:tc><w:tc><w:p/></w:tc></"
-                                                                                                                  "w:tr>"
-                                                                                                                  "<w:tr><w:tc>" PS(
-                                                                                                                      "Kop1",
-                                                                                                                      "Ce"
-                                                                                                                      "ll"
-                                                                                                                      " h"
-                                                                                                                      "ea"
-                                                                                                                      "di"
-                                                                                                                      "n"
-                                                                                                                      "g")
-                                                                                                                      P("second para") "</"
-                                                                                                                                       "w:tc><w:"
-                                                                                                                                       "tc><w:p/"
-                                                                                                                                       "></w:tc>"
-                                                                                                                                       "<w:tc>" P(
-                                                                                                                                           "z") "</w:tc></w:tr></w:tbl>"
-                                                                                                                                                "<w:p/><w:p><w:r><w:t>   </w:t></w:r></w:p>" P(
-                                                                                                                                                    "The end") "<w:sectPr><w:pgSz w:w=\"12240\"/></w:sectPr>");
+                                                                                     "tc>" P(
+                                                                                         "inner"
+                                                                                         " 2") "</"
+                                                                                               "w:"
+                                                                                               "tc>"
+                                                                                               "</"
+                                                                                               "w:"
+                                                                                               "tr>"
+                                                                                               "</"
+                                                                                               "w:"
+                                                                                               "tbl"
+                                                                                               ">"
+                                                                                               "</"
+                                                                                               "w:"
+                                                                                               "tc>"
+                                                                                               "<w:"
+                                                                                               "tc"
+                                                                                               ">" P(
+                                                                                                   "Outer C") "</w:tc></w:tr>"
+                                                                                                              "<w:tr><w:tc><w:p/></"
+                                                                                                              "w:tc><w:tc><w:p/></"
+                                                                                                              "w:tc><w:tc><w:p/></w:tc></"
+                                                                                                              "w:tr>"
+                                                                                                              "<w:tr><w:tc>" PS(
+                                                                                                                  "Kop1",
+                                                                                                                  "Ce"
+                                                                                                                  "ll"
+                                                                                                                  " h"
+                                                                                                                  "ea"
+                                                                                                                  "di"
+                                                                                                                  "n"
+                                                                                                                  "g")
+                                                                                                                  P("second para") "</"
+                                                                                                                                   "w:tc><w:"
+                                                                                                                                   "tc><w:p/"
+                                                                                                                                   "></w:tc>"
+                                                                                                                                   "<w:tc>" P(
+                                                                                                                                       "z") "</w:tc></w:tr></w:tbl>"
+                                                                                                                                            "<w:p/><w:p><w:r><w:t>   </w:t></w:r></w:p>" P(
+                                                                                                                                                "The end") "<w:sectPr><w:pgSz w:w=\"12240\"/></w:sectPr>");
 
 static void test_docx_structure(void **state) {
     (void)state;
@@ -279,6 +294,9 @@ static void test_hostile_fixtures(void **state) {
                          "200\xC3\x97)");
     expect_fixture_error("lying_header.docx", KX_FMT_DOCX, &lim, SAL_ELIMIT,
                          "inflates past the size its header declares");
+    /* Only the local header lies: libzip's consistency check catches it. */
+    expect_fixture_error("lying_local_header.docx", KX_FMT_DOCX, &lim, SAL_EINVAL,
+                         "the DOCX file is corrupt or not a DOCX");
     expect_fixture_error("billion_laughs.docx", KX_FMT_DOCX, &lim, SAL_EINVAL,
                          "the DOCX contains a DTD (not allowed in Office files)");
     expect_fixture_error("truncated.docx", KX_FMT_DOCX, &lim, SAL_EINVAL,
@@ -377,6 +395,39 @@ static void test_too_many_entries(void **state) {
     free(zip);
     free(names);
     free(e);
+}
+
+/* An entry encrypted inside the zip (not the CFB wrapper Office uses). */
+static void test_encrypted_entry(void **state) {
+    (void)state;
+    if (!zip_encryption_method_supported(ZIP_EM_AES_256, 1)) skip();
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, NULL);
+    assert_non_null(src);
+    zip_source_keep(src);
+    zip_t *za = zip_open_from_source(src, ZIP_TRUNCATE, NULL);
+    assert_non_null(za);
+    static const char xml[] = DOC(P("secret"));
+    zip_int64_t idx =
+        zip_file_add(za, "word/document.xml", zip_source_buffer(za, xml, sizeof xml - 1, 0), 0);
+    assert_true(idx >= 0);
+    assert_int_equal(zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256, "pw"), 0);
+    assert_int_equal(zip_close(za), 0);
+    zip_stat_t st;
+    assert_int_equal(zip_source_stat(src, &st), 0);
+    assert_int_equal(zip_source_open(src), 0);
+    char *zip = malloc(st.size);
+    assert_non_null(zip);
+    assert_int_equal(zip_source_read(src, zip, st.size), (zip_int64_t)st.size);
+    zip_source_close(src);
+    zip_source_free(src);
+    kx_doc_t *doc = (kx_doc_t *)1;
+    char err[256];
+    kx_limits_t lim = defaults();
+    assert_int_equal(extract_timed(zip, st.size, KX_FMT_DOCX, &lim, &doc, err, sizeof err),
+                     SAL_EINVAL);
+    assert_string_equal(err, "the DOCX is password-protected or in the old binary format");
+    assert_null(doc);
+    free(zip);
 }
 
 static void test_each_limit(void **state) {
@@ -510,6 +561,7 @@ int main(void) {
         cmocka_unit_test(test_xxe_never_reads_files),
         cmocka_unit_test(test_traversal_names_are_harmless),
         cmocka_unit_test(test_too_many_entries),
+        cmocka_unit_test(test_encrypted_entry),
         cmocka_unit_test(test_each_limit),
         cmocka_unit_test(test_no_text_and_malformed),
         cmocka_unit_test(test_parser_is_silent),
