@@ -691,11 +691,14 @@ static int style_cmp(const void *a, const void *b) {
     return strcmp(((const wstyle_t *)a)->id, ((const wstyle_t *)b)->id);
 }
 
+static int style_key_cmp(const void *key, const void *item) {
+    return strcmp(key, ((const wstyle_t *)item)->id);
+}
+
+/* Both sides are cut to the same 63 bytes, so long ids still match. */
 static const wstyle_t *style_find(const wstyles_t *ss, const char *id) {
     if (!id[0] || ss->n == 0) return NULL;
-    wstyle_t key;
-    sal_strlcpy(key.id, id, sizeof key.id);
-    return bsearch(&key, ss->items, ss->n, sizeof *ss->items, style_cmp);
+    return bsearch(id, ss->items, ss->n, sizeof *ss->items, style_key_cmp);
 }
 
 /* "Title" → 1, "heading N" → N (at most 6), else 0. */
