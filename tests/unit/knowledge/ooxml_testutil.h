@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by test_extract_docx.c and test_extract_pptx.c: reading a
+ * fixture from tests/data/extract/, running the extractor with a time
+ * check, and comparing a document's blocks with an expected table.
+ * Include after <cmocka.h> and testutil.h.
+ */
+#ifndef SALIENT_TEST_OOXML_TESTUTIL_H
+#define SALIENT_TEST_OOXML_TESTUTIL_H
+
+#include "knowledge/extract/extract.h"
+
+typedef struct {
+    kx_block_kind_t kind;
+    int level, page;
+    const char *text;
+} want_block_t;
+
+static const char *const KIND_NAMES[] = {"HEADING",   "PARAGRAPH", "LIST_ITEM",
+                                         "TABLE_ROW", "NOTE",      "CODE"};
+
+/* Reads tests/data/extract/<name> whole; free the result. */
+static char *fixture_read(const char *name, size_t *len) {
+    const char *root = getenv("SALIENT_SOURCE_DIR");
+    if (root == NULL || root[0] == '\0') fail_msg("SALIENT_SOURCE_DIR is not set (run via ctest)");
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/tests/data/extract/%s", root, name);
+    assert_true(n > 0 && (size_t)n < sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) fail_msg("cannot open %s (run scripts/fixtures/make_ooxml_fixtures.py)", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long sz = ftell(f);
+    assert_true(sz >= 0);
+    rewind(f);
+    char *buf = malloc((size_t)sz + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)sz, f), (size_t)sz);
+    fclose(f);
+    *len = (size_t)sz;
+    return buf;
+}
+
+/* Runs kx_extract_mem and fails when it took more than 2 s. */
+static int extract_timed(const void *buf, size_t len, kx_format_t f, const kx_limits_t *lim,
+                         kx_doc_t **out, char *err, size_t errcap) {
+    double t0 = sal_mono_ms();
+    err[0] = '\0';
+    int rc = kx_extract_mem(buf, len, f, lim, out, err, errcap);
+    double ms = sal_mono_ms() - t0;
+    if (ms > 2000) fail_msg("extraction took %.0f ms", ms);
+    return rc;
+}
+
+/* Extracts a fixture expecting failure rc with a reason containing `reason`. */
+static void expect_fixture_error(const char *name, kx_format_t f, const kx_limits_t *lim, int rc,
+                                 const char *reason) {
+    size_t len;
+    char *buf = fixture_read(name, &len);
+    kx_doc_t *doc = (kx_doc_t *)1;
+    char err[256];
+    int got = extract_timed(buf, len, f, lim, &doc, err, sizeof err);
+    if (got != rc) fail_msg("%s: rc %d (%s), want %d", name, got, err, rc);
+    assert_null(doc);
+    if (strstr(err, reason) == NULL) fail_msg("%s: reason \"%s\" lacks \"%s\"", name, err, reason);
+    free(buf);
+}
+
+static void expect_blocks(const kx_doc_t *doc, const want_block_t *want, size_t n) {
+    bool ok = doc->n == n;
+    for (size_t i = 0; ok && i < n; i++) {
+        const kx_block_t *b = &doc->blocks[i];
+        ok = b->kind == want[i].kind && b->level == want[i].level && b->page == want[i].page &&
+             strcmp(b->text, want[i].text) == 0 && b->len == strlen(want[i].text);
+    }
+    if (ok) return;
+    print_error("got %zu blocks, want %zu:\n", doc->n, n);
+    for (size_t i = 0; i < doc->n; i++)
+        print_error("  got  %s L%d p%d \"%s\"\n", KIND_NAMES[doc->blocks[i].kind],
+                    doc->blocks[i].level, doc->blocks[i].page, doc->blocks[i].text);
+    for (size_t i = 0; i < n; i++)
+        print_error("  want %s L%d p%d \"%s\"\n", KIND_NAMES[want[i].kind], want[i].level,
+                    want[i].page, want[i].text);
+    fail();
+}
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
