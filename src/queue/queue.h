@@ -65,6 +65,10 @@ bool queue_run_stopping(const queue_run_t *run);
  * CLI's inline mode). *ran gets how many ran (may be NULL). */
 int queue_drain(queue_t *q, int *ran);
 
+/* Retry delays: base × 2^(attempt−1), capped at max (defaults 1 s and
+ * 5 min), ±20% jitter. Tests shorten them. */
+void queue_set_backoff_ms(queue_t *q, int64_t base_ms, int64_t max_ms);
+
 /* Wakes the workers (after an enqueue from another thread; enqueue does
  * it already). */
 void queue_kick(queue_t *q);

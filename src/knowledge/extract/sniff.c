@@ -145,19 +145,3 @@ kx_format_t kx_sniff(const void *head, size_t len, const char *filename, char *d
     return KX_FMT_TEXT;
 }
 
-/* Fallbacks so that the library links and runs without ooxml.c, which
- * provides the real kx_docx and kx_pptx; the strong definitions there
- * replace these. To be removed when ooxml.c is merged. */
-__attribute__((weak)) int kx_docx(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc,
-                                  char *err, size_t errcap) {
-    (void)cx, (void)buf, (void)len, (void)doc;
-    sal_errf(err, errcap, "DOCX support is not built");
-    return SAL_EINVAL;
-}
-
-__attribute__((weak)) int kx_pptx(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc,
-                                  char *err, size_t errcap) {
-    (void)cx, (void)buf, (void)len, (void)doc;
-    sal_errf(err, errcap, "PPTX support is not built");
-    return SAL_EINVAL;
-}
