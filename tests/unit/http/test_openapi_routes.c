@@ -3,7 +3,7 @@
  * Keeps the served OpenAPI document true to the router: the set of
  * (METHOD, path) operations under "paths" in the embedded
  * http_openapi_json must equal exactly the routes the server registers
- * (http_ops_routes + sec_routes). OpenAPI path templates use the same
+ * (http_ops_routes + sec_routes + knowledge_routes + queue_routes). OpenAPI path templates use the same
  * "{id}" syntax as router patterns, so they compare as strings. Also
  * checks the document is OpenAPI 3.1 and that no route is registered
  * twice.
@@ -20,6 +20,8 @@
 #include <ctype.h>
 
 #include "http/http.h"
+#include "knowledge/knowledge.h"
+#include "queue/queue.h"
 #include "security/security.h"
 
 #define MAX_OPS 256
@@ -98,6 +100,8 @@ static void test_paths_equal_routes(void **state) {
 
     routes_add(&router_ops, http_ops_routes, http_ops_routes_n);
     routes_add(&router_ops, sec_routes, sec_routes_n);
+    routes_add(&router_ops, knowledge_routes, knowledge_routes_n);
+    routes_add(&router_ops, queue_routes, queue_routes_n);
 
     size_t problems = 0;
     for (size_t i = 0; i < router_ops.n; i++)
@@ -148,6 +152,8 @@ static void test_route_scopes(void **state) {
     memset(&all, 0, sizeof all);
     routes_add(&all, http_ops_routes, http_ops_routes_n);
     routes_add(&all, sec_routes, sec_routes_n);
+    routes_add(&all, knowledge_routes, knowledge_routes_n);
+    routes_add(&all, queue_routes, queue_routes_n);
     for (size_t i = 0; i < sizeof want_ops / sizeof want_ops[0]; i++)
         if (!opset_has(&all, &want_ops[i]))
             fail_msg("API.md's %s %s is not routed", want_ops[i].method, want_ops[i].path);
