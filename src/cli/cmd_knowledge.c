@@ -276,7 +276,7 @@ int cmd_seed(int argc, char **argv) {
         names[n++] = xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n) qsort(names, n, sizeof *names, by_name);
     kctx_t c;
     int rc = kctx_open(&c, "seed", o.tenant, true, true);
     if (rc == 0) {

@@ -260,8 +260,8 @@ typedef struct sal_app {
     const sal_config_t *cfg;
     struct store *store;
     struct sec_limiter *limiter;
-    struct embed_model *model; /* NULL when it failed to load */
-    char model_error[256];     /* why, for /readyz and the log */
+    struct embed_model *model;   /* NULL when it failed to load */
+    char model_error[256];       /* why, for /readyz and the log */
     struct queue *queue;         /* background jobs */
     struct knowledge *knowledge; /* sources, chunks, search */
     int64_t started_ms;

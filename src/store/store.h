@@ -131,10 +131,10 @@ typedef struct {
     char title[STORE_TITLE_CAP];
     char filename[STORE_FILENAME_CAP];
     char media_type[128];
-    char format[16];      /* extractor: "pdf","docx","pptx","html","markdown","text" */
+    char format[16]; /* extractor: "pdf","docx","pptx","html","markdown","text" */
     int64_t size_bytes;
     char sha256[STORE_SHA256_CAP]; /* of the original bytes; names the blob */
-    char source_type[32]; /* product_sheet, playbook, ... other */
+    char source_type[32];          /* product_sheet, playbook, ... other */
     char tags[STORE_TAGS_CAP];
     char status[16];
     char error[STORE_ERROR_CAP]; /* "" unless failed */
@@ -211,8 +211,8 @@ int store_chunks_replace(store_t *st, const char *tenant_id, const char *source_
 int store_chunk_get(store_t *st, const char *tenant_id, const char *id, store_chunk_t *out);
 /* A source's chunks by ordinal after after_ordinal (-1 from the start),
  * with text and section. out entries must be cleared by the caller. */
-int store_chunk_list(store_t *st, const char *tenant_id, const char *source_id,
-                     int after_ordinal, store_chunk_t *out, size_t cap, size_t *n);
+int store_chunk_list(store_t *st, const char *tenant_id, const char *source_id, int after_ordinal,
+                     store_chunk_t *out, size_t cap, size_t *n);
 /* Calls fn for every chunk of a tenant (NULL: of every tenant) whose
  * source is "ready", with vector and terms but no text (index loading).
  * The chunk passed to fn is borrowed for the call only. */
@@ -224,7 +224,7 @@ int store_chunk_each(store_t *st, const char *tenant_id,
 typedef struct {
     char id[SAL_ID_CAP];
     char name[STORE_NAME_CAP];
-    char type[16]; /* product, feature, ... keyphrase */
+    char type[16];        /* product, feature, ... keyphrase */
     int64_t mentions;     /* sum over linked chunks */
     int64_t source_count; /* distinct sources */
 } store_concept_t;
@@ -258,14 +258,14 @@ int store_knowledge_version(store_t *st, const char *tenant_id, int64_t *out);
 typedef struct {
     char id[SAL_ID_CAP];
     char tenant_id[SAL_ID_CAP];
-    char type[32];        /* "ingest", "reindex" */
-    char payload[1024];   /* JSON object text */
+    char type[32];      /* "ingest", "reindex" */
+    char payload[1024]; /* JSON object text */
     char status[16];
-    int attempts;         /* runs started so far */
+    int attempts; /* runs started so far */
     int max_attempts;
     char error[STORE_ERROR_CAP];
-    double progress;      /* 0..1 */
-    int64_t run_at_ms;    /* not before */
+    double progress;        /* 0..1 */
+    int64_t run_at_ms;      /* not before */
     int64_t lease_until_ms; /* running: the lease; expired = claimable again */
     char worker[64];
     int64_t created_ms, started_ms, finished_ms; /* 0: not yet */

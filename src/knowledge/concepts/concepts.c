@@ -714,7 +714,9 @@ static void ent_form(kc_t *c, ent_t *e, const char *s, size_t n, const uint32_t 
     int count = 0;
     while (*prev != NONE) {
         form_t *f = &c->forms[*prev];
+        /* Either s or ids is given. */
         bool same = s != NULL ? (f->len == n && memcmp(c->keys.p + f->off, s, n) == 0)
+                              // cppcheck-suppress nullPointer
                               : memcmp(f->ids, ids, nids * sizeof *ids) == 0;
         if (same) {
             f->count += k;
@@ -1511,7 +1513,7 @@ static bool run_is_gazetteer(kc_t *c, const uint32_t *w, size_t nw) {
         bool ok = true;
         for (size_t i = 0; i < nw && ok; i++) {
             const word_t *x = WL(c, w[i]);
-            char pw[64];
+            char pw[64] = {0};
             size_t pn = p->wlen[i] < sizeof pw ? p->wlen[i] : sizeof pw;
             for (size_t k = 0; k < pn; k++)
                 pw[k] =

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 
 static const char *const FORMAT_NAMES[] = {
-    [KX_FMT_UNKNOWN] = "unknown", [KX_FMT_PDF] = "pdf",       [KX_FMT_DOCX] = "docx",
-    [KX_FMT_PPTX] = "pptx",       [KX_FMT_HTML] = "html",     [KX_FMT_MARKDOWN] = "markdown",
+    [KX_FMT_UNKNOWN] = "unknown", [KX_FMT_PDF] = "pdf",   [KX_FMT_DOCX] = "docx",
+    [KX_FMT_PPTX] = "pptx",       [KX_FMT_HTML] = "html", [KX_FMT_MARKDOWN] = "markdown",
     [KX_FMT_TEXT] = "text",
 };
 
@@ -63,9 +63,11 @@ int kx_check_deadline(const kx_ctx_t *cx, char *err, size_t errcap) {
 
 /* Length of the UTF-8 sequence at s (n bytes left), 0 when ill-formed. */
 static size_t utf8_seq(const unsigned char *s, size_t n) {
-    size_t k = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
-                                : (s[0] & 0xF8) == 0xF0                       ? 4
-                                                                              : 0;
+    size_t k = s[0] < 0x80             ? 1
+               : (s[0] & 0xE0) == 0xC0 ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
     if (k == 0 || k > n) return 0;
     return sal_utf8_valid((const char *)s, k) ? k : 0;
 }
@@ -158,9 +160,7 @@ int kx_extract_mem(const void *buf, size_t len, kx_format_t f, const kx_limits_t
     case KX_FMT_HTML: rc = kx_html(&cx, buf, len, doc, err, errcap); break;
     case KX_FMT_MARKDOWN: rc = kx_markdown(&cx, buf, len, doc, err, errcap); break;
     case KX_FMT_TEXT: rc = kx_text(&cx, buf, len, doc, err, errcap); break;
-    default:
-        sal_errf(err, errcap, "unsupported file type");
-        rc = SAL_EINVAL;
+    default: sal_errf(err, errcap, "unsupported file type"); rc = SAL_EINVAL;
     }
     if (rc < 0) {
         kx_doc_free(doc);

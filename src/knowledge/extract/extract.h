@@ -60,15 +60,15 @@ kx_format_t kx_sniff(const void *head, size_t len, const char *filename, char *d
 
 /* Limits against hostile files. */
 typedef struct {
-    size_t max_input_bytes;        /* whole file */
-    size_t max_zip_entries;        /* OOXML */
-    uint64_t max_entry_bytes;      /* one uncompressed zip entry */
-    uint64_t max_total_bytes;      /* all uncompressed entries read */
-    double max_ratio;              /* uncompressed / compressed per entry */
-    int max_xml_depth;             /* element nesting */
-    size_t max_text_bytes;         /* extracted text in all */
-    size_t max_pages;              /* PDF pages, PPTX slides */
-    int timeout_ms;                /* parse deadline (checked between pages/nodes) */
+    size_t max_input_bytes;   /* whole file */
+    size_t max_zip_entries;   /* OOXML */
+    uint64_t max_entry_bytes; /* one uncompressed zip entry */
+    uint64_t max_total_bytes; /* all uncompressed entries read */
+    double max_ratio;         /* uncompressed / compressed per entry */
+    int max_xml_depth;        /* element nesting */
+    size_t max_text_bytes;    /* extracted text in all */
+    size_t max_pages;         /* PDF pages, PPTX slides */
+    int timeout_ms;           /* parse deadline (checked between pages/nodes) */
 } kx_limits_t;
 
 /* Fills defaults: 100 MB input, 10,000 entries, 200 MB per entry, 500 MB
@@ -76,7 +76,7 @@ typedef struct {
 void kx_limits_default(kx_limits_t *lim);
 
 typedef enum {
-    KX_BLOCK_HEADING,   /* level 1..6 */
+    KX_BLOCK_HEADING, /* level 1..6 */
     KX_BLOCK_PARAGRAPH,
     KX_BLOCK_LIST_ITEM,
     KX_BLOCK_TABLE_ROW, /* cells joined with " | " */
@@ -100,8 +100,8 @@ typedef struct {
     kx_format_t format;
     kx_block_t *blocks;
     size_t n, cap;
-    int page_count;  /* pages or slides; 0 for flat formats */
-    char *title;     /* document title from metadata or the first heading; may be NULL */
+    int page_count; /* pages or slides; 0 for flat formats */
+    char *title;    /* document title from metadata or the first heading; may be NULL */
 } kx_doc_t;
 
 void kx_doc_free(kx_doc_t *doc); /* accepts NULL */

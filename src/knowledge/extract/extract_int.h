@@ -30,8 +30,7 @@ int kx_pdf(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *err, 
 int kx_docx(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *err, size_t errcap);
 int kx_pptx(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *err, size_t errcap);
 int kx_html(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *err, size_t errcap);
-int kx_markdown(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *err,
-                size_t errcap);
+int kx_markdown(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *err, size_t errcap);
 int kx_text(kx_ctx_t *cx, const void *buf, size_t len, kx_doc_t *doc, char *err, size_t errcap);
 
 #endif

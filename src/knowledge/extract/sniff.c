@@ -144,4 +144,3 @@ kx_format_t kx_sniff(const void *head, size_t len, const char *filename, char *d
     if (mime_is(mime, "text/html") || ext_is(ext, "html", "htm")) return KX_FMT_HTML;
     return KX_FMT_TEXT;
 }
-

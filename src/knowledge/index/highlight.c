@@ -128,7 +128,8 @@ static void make_units(const char *text, size_t len, size_t snippet_chars, units
             continue;
         }
         /* Too long for any snippet (a URL, a path): split at word starts. */
-        size_t wp = u.bs, start = u.bs, cstart = u.cs;
+        size_t start = u.bs, cstart = u.cs;
+        size_t wp = start;
         bool sb = u.space_before;
         kix_word_t w;
         while (kix_word_next(text, u.be, &wp, &w)) {

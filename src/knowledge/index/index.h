@@ -82,10 +82,11 @@ typedef enum { KIX_HYBRID = 0, KIX_VECTOR, KIX_LEXICAL } kix_mode_t;
 
 typedef struct {
     kix_mode_t mode;
-    const char *text;     /* the query text (lexical, hybrid) */
-    size_t text_len;      /* 0: strlen(text) */
-    const float *vector;  /* the query embedding (vector, hybrid); may be NULL in hybrid: lexical only */
-    size_t top_k;         /* 1..100 */
+    const char *text; /* the query text (lexical, hybrid) */
+    size_t text_len;  /* 0: strlen(text) */
+    const float
+        *vector;  /* the query embedding (vector, hybrid); may be NULL in hybrid: lexical only */
+    size_t top_k; /* 1..100 */
     /* Filters: a chunk must belong to one of these sources (NULL: any)
      * and mention one of these concept types (0: any). */
     const char *const *source_ids;

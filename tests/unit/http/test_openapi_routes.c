@@ -3,7 +3,8 @@
  * Keeps the served OpenAPI document true to the router: the set of
  * (METHOD, path) operations under "paths" in the embedded
  * http_openapi_json must equal exactly the routes the server registers
- * (http_ops_routes + sec_routes + knowledge_routes + queue_routes). OpenAPI path templates use the same
+ * (http_ops_routes + sec_routes + knowledge_routes + queue_routes). OpenAPI path templates use the
+ * same
  * "{id}" syntax as router patterns, so they compare as strings. Also
  * checks the document is OpenAPI 3.1 and that no route is registered
  * twice.

@@ -604,9 +604,9 @@ static void gen_many(gen_t *g, size_t n, uint32_t vocab, size_t words, uint64_t 
             if (!numbers && k < 16) k += 30; /* lower-case words only */
             if (bn) b[bn++] = ' ';
             if (k < 4) {
-                bn += (size_t)sprintf(b + bn, "%u%%", rnd() % 100);
+                bn += (size_t)snprintf(b + bn, 32, "%u%%", rnd() % 100);
             } else if (k < 6) {
-                bn += (size_t)sprintf(b + bn, "$%u per seat", rnd() % 1000);
+                bn += (size_t)snprintf(b + bn, 32, "$%u per seat", rnd() % 1000);
             } else if (k < 16) {
                 bn += pseudo_word(b + bn, rnd() % 3000, true);
             } else if (k < 30) {
