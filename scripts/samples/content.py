@@ -258,7 +258,7 @@ MARKERS = [
     ("Bramblecrest", "product-sheet.pdf", 3, None),
     ("Discount Desk", "pricing-playbook.docx", None, "Discount rules"),
     ("Three-Column Rebuttal", "pricing-playbook.docx", None, "Objection handling"),
-    ("compass questions", "pricing-playbook.docx", None, "Discovery questions"),
+    ("compass", "pricing-playbook.docx", None, "Discovery questions"),
     ("patchwork", "case-study.pptx", 2, None),
     ("Ironbridge", "case-study.pptx", 3, None),
     ("Gantry", "case-study.pptx", 4, None),  # in the speaker notes

@@ -69,9 +69,7 @@ json_t *knowledge_source_json(const store_source_t *s) {
     json_object_set_new(o, "concept_count", json_integer(s->concept_count));
     json_object_set_new(o, "token_count", json_integer(s->token_count));
     json_object_set_new(o, "embedding_model", str_or_null(s->embedding_model));
-    json_object_set_new(o, "processing_ms",
-                        s->processing_ms > 0 || done ? json_integer(s->processing_ms)
-                                                     : json_null());
+    json_object_set_new(o, "processing_ms", json_integer(s->processing_ms)); /* 0 until done */
     json_object_set_new(o, "job_id", str_or_null(s->job_id));
     json_object_set_new(o, "created_at", time_json(s->created_ms));
     json_object_set_new(o, "updated_at", time_json(s->updated_ms));
@@ -221,6 +219,18 @@ static const sal_field_t TEXT_FIELDS[] = {
     {"tags", SAL_JT_STRING_ARRAY, false, 0, MAX_TAGS, NULL},
 };
 
+/* Fields sent as null: an error each (these bodies have no nullable
+ * fields; leave a field out to get its default). */
+static void reject_nulls(const json_t *body, json_t *errors) {
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)body, k, v) {
+        if (json_is_null(v))
+            json_array_append_new(errors, json_pack("{s:s,s:s}", "field", k, "message",
+                                                    "must not be null; leave it out instead"));
+    }
+}
+
 static bool blank(const char *s) {
     for (; *s; s++)
         if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return false;
@@ -231,6 +241,7 @@ static int create_json(http_req_t *req) {
     json_t *body;
     if (http_req_json(req, &body) < 0) return 0;
     json_t *errors = sal_json_validate(body, TEXT_FIELDS, 5, true);
+    reject_nulls(body, errors);
     const char *text = json_string_value(json_object_get(body, "text"));
     if (json_array_size(errors) == 0 && text && blank(text))
         json_array_append_new(
@@ -491,10 +502,10 @@ static json_t *result_json(const knowledge_result_t *r) {
     for (size_t i = 0; i < r->nconcepts; i++)
         json_array_append_new(cs, concept_ref_json(&r->concepts[i]));
     json_t *scores = json_object();
-    json_object_set_new(scores, "vector",
-                        r->hit.vector_rank ? json_real(r->hit.vector_score) : json_null());
+    /* 0 when the chunk was not in that list (ranks say which it was in). */
+    json_object_set_new(scores, "vector", json_real(r->hit.vector_rank ? r->hit.vector_score : 0));
     json_object_set_new(scores, "lexical",
-                        r->hit.lexical_rank ? json_real(r->hit.lexical_score) : json_null());
+                        json_real(r->hit.lexical_rank ? r->hit.lexical_score : 0));
     json_object_set_new(scores, "fused", json_real(r->hit.fused));
     json_t *o = json_object();
     json_object_set_new(o, "chunk_id", json_string(r->hit.chunk_id));
@@ -516,6 +527,7 @@ static int search(http_req_t *req) {
     json_t *body;
     if (http_req_json(req, &body) < 0) return 0;
     json_t *errors = sal_json_validate(body, SEARCH_FIELDS, 4, true);
+    reject_nulls(body, errors);
     json_t *filters = json_object_get(body, "filters");
     if (json_is_object(filters)) {
         json_t *fe = sal_json_validate(filters, FILTER_FIELDS, 4, true);

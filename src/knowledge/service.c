@@ -507,6 +507,32 @@ static void reuse_ids(knowledge_t *kn, const store_source_t *s, store_chunk_t *c
     }
 }
 
+/* Drops chunks whose text repeats an earlier chunk's (running headers and
+ * footers, boilerplate repeated per page or slide): the copy adds nothing
+ * to search and would crowd out other results. Returns the new count. */
+static size_t drop_repeats(kc_chunk_t *kc, size_t n) {
+    uint64_t *h = xmalloc((n ? n : 1) * sizeof *h);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x;
+        crypto_generichash((unsigned char *)&x, sizeof x, (const unsigned char *)kc[i].text,
+                           kc[i].len, NULL, 0);
+        bool seen = false;
+        for (size_t j = 0; j < kept && !seen; j++)
+            seen = h[j] == x && kc[j].len == kc[i].len &&
+                   memcmp(kc[j].text, kc[i].text, kc[i].len) == 0;
+        if (seen) {
+            free(kc[i].text);
+            free(kc[i].section);
+            continue;
+        }
+        h[kept] = x;
+        kc[kept++] = kc[i];
+    }
+    free(h);
+    return kept;
+}
+
 static int ingest(knowledge_t *kn, queue_run_t *run, store_source_t *s, char *err, size_t errcap) {
     double t0 = sal_mono_ms();
     const embed_tokenizer_t *tok = embed_model_tokenizer(kn->o.model);
@@ -540,6 +566,7 @@ static int ingest(knowledge_t *kn, queue_run_t *run, store_source_t *s, char *er
         sal_errf(err, errcap, "the document could not be chunked");
         goto fail;
     }
+    n = drop_repeats(kc, n);
     if (n == 0) {
         sal_errf(err, errcap, "the document contains no text");
         rc = SAL_EINVAL;

@@ -157,6 +157,8 @@ class Server:
         self.log_path = self.tmp / "stderr.log"
         self.out_path = self.tmp / "stdout.log"
         self.returncode: int | None = None
+        # Set by kill(): the teardown then does not require exit status 0.
+        self.killed = False
         self.session = requests.Session()
         # free_port() can race with other processes on the machine: when
         # start-up fails, try again on another port.
@@ -236,6 +238,16 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         return self.wait(timeout)
+
+    def kill(self) -> int:
+        """SIGKILLs the process (a crash, as far as the data dir can tell)
+        and reaps it; the fixture's teardown then skips its exit check."""
+        self.session.close()
+        self.killed = True
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.returncode = self.proc.wait(timeout=STOP_TIMEOUT_S)
+        return self.returncode
 
     def close(self) -> None:
         for f in (self._log_f, self._out_f):

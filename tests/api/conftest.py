@@ -8,7 +8,10 @@ Every test talks to the real binary (``$SALIENT_BIN``, default
   free loopback port with a fresh data dir and returns a :class:`Server`. On
   teardown every server it started is stopped with SIGTERM and must exit 0
   (under ASan a sanitizer report makes the exit status non-zero, so this is
-  where memory errors surface).
+  where memory errors surface). A server the test killed itself with
+  :meth:`Server.kill` (SIGKILL) is exempt from the exit-status check.
+* ``server_module`` -- the same factory, module-scoped, for test modules
+  that build up state once (ingested samples) and share it.
 * ``shared`` / ``admin`` -- one session-wide server (1 MiB body limit, a
   generous rate limit) and an admin key for it, for the many tests that do
   not depend on fresh state or special settings.
@@ -46,7 +49,7 @@ def _teardown(servers: list[Server]) -> None:
             failures.append(f"port {s.port}: no exit within {STOP_TIMEOUT_S}s of SIGTERM\n"
                             f"{s.stderr()[-3000:]}")
             continue
-        if s.returncode != 0:
+        if s.returncode != 0 and not s.killed:
             failures.append(f"port {s.port}: exit status {s.returncode} (logs in {s.tmp})\n"
                             f"{s.stderr()[-6000:]}")
     for s in servers:
@@ -63,12 +66,7 @@ def _binary_present() -> None:
         pytest.exit(f"salient binary not found at {BIN} (build it, or set SALIENT_BIN)", 2)
 
 
-@pytest.fixture
-def server() -> Callable[..., Server]:
-    """Factory: server(env={...}, threads=None, data_dir=None) starts a
-    server (with a fresh data dir unless one is given). Every server is
-    stopped with SIGTERM at teardown and must have exited 0, including
-    those a test stopped itself."""
+def _server_factory():
     started: list[Server] = []
 
     def start(env: dict[str, str] | None = None, threads: int | None = None,
@@ -77,8 +75,33 @@ def server() -> Callable[..., Server]:
         started.append(s)
         return s
 
+    return start, started
+
+
+@pytest.fixture
+def server() -> Callable[..., Server]:
+    """Factory: server(env={...}, threads=None, data_dir=None) starts a
+    server (with a fresh data dir unless one is given). Every server is
+    stopped with SIGTERM at teardown and must have exited 0, including
+    those a test stopped itself (but not those it killed with kill())."""
+    start, started = _server_factory()
     yield start
     _teardown(started)
+
+
+@pytest.fixture(scope="module")
+def server_module() -> Callable[..., Server]:
+    """The server factory with module scope: the servers live until the
+    last test of the module has run."""
+    start, started = _server_factory()
+    yield start
+    _teardown(started)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "cli_contract: CLI behaviour whose exact output format is not fixed "
+        "yet (salient ingest/search/seed); adapt when the CLI lands")
 
 
 @pytest.fixture(scope="session")
