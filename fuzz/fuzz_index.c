@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(query, data, qlen);
     query[qlen] = '\0';
     kix_hit_t hits[10];
-    size_t n;
+    size_t n = 0;
     kix_query_t q = {.mode = KIX_LEXICAL, .text = query, .text_len = qlen, .top_k = 10};
     if (qlen > 0 && kix_search(ix, &q, hits, &n) != 0) abort();
     if (n > 2) abort();
