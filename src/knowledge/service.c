@@ -553,6 +553,12 @@ static int ingest(knowledge_t *kn, queue_run_t *run, store_source_t *s, char *er
     kx_limits_default(&lim);
     rc = kx_extract_file(path, kx_format_parse(s->format), &lim, &doc, err, errcap);
     if (rc < 0) goto fail;
+    /* No title given at upload (it is the file name's stem): the
+     * document's own title reads better. */
+    char stem[STORE_TITLE_CAP];
+    title_from_filename(s->filename, stem, sizeof stem);
+    if (doc->title && s->filename[0] && strcmp(s->title, stem) == 0 && strlen(doc->title) < 600)
+        sal_strlcpy(s->title, doc->title, sizeof s->title);
     double t1 = sal_mono_ms();
     stage_add("extract", t1 - t0);
     queue_run_progress(run, 0.1);

@@ -9,7 +9,9 @@
  */
 #include "queue/queue.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -185,7 +187,10 @@ static void worker_name(char *out, size_t cap, int n) {
     snprintf(out, cap, "%.40s:%d:%d", host, (int)getpid(), n);
 }
 
+static void release_dead_workers(queue_t *q);
+
 int queue_drain(queue_t *q, int *ran) {
+    release_dead_workers(q);
     char name[64];
     worker_name(name, sizeof name, 0);
     int count = 0;
@@ -241,8 +246,30 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+/* Jobs left running by a worker process of this host that is gone (a
+ * kill -9, a crash) are claimable at once instead of after their lease. */
+static void release_dead_workers(queue_t *q) {
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    char workers[64][64];
+    size_t n = 0;
+    if (store_job_workers(q->st, workers, 64, &n) < 0) return;
+    size_t hl = strlen(host) < 40 ? strlen(host) : 40;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = workers[i];
+        if (strncmp(w, host, hl) != 0 || w[hl] != ':') continue;
+        long pid = strtol(w + hl + 1, NULL, 10);
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        if (store_job_expire_worker(q->st, w, sal_now_ms()) == 0)
+            sal_log_kv(SAL_LOG_WARN, NULL, "jobs of a dead worker released",
+                       (sal_kv_t[]){SAL_KV_S("worker", w)}, 1);
+    }
+}
+
 int queue_workers_start(queue_t *q, int n) {
     if (n < 1 || n > MAX_WORKERS || q->nthreads) return SAL_EINVAL;
+    release_dead_workers(q);
     atomic_store(&q->stopping, false);
     for (int i = 0; i < n; i++) {
         worker_arg_t *w = xmalloc(sizeof *w);

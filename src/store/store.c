@@ -173,6 +173,12 @@ int store_job_finish(store_t *st, const char *id, const char *status, const char
 int store_job_retry(store_t *st, const char *id, int64_t run_at_ms, const char *error) {
     return st->ops->job_retry(st, id, run_at_ms, error);
 }
+int store_job_workers(store_t *st, char (*out)[64], size_t cap, size_t *n) {
+    return st->ops->job_workers(st, out, cap, n);
+}
+int store_job_expire_worker(store_t *st, const char *worker, int64_t now_ms) {
+    return st->ops->job_expire_worker(st, worker, now_ms);
+}
 int store_job_count(store_t *st, const char *status, int64_t *out) {
     return st->ops->job_count(st, status, out);
 }

@@ -162,8 +162,8 @@ int store_source_by_sha(store_t *st, const char *tenant_id, const char *sha256,
  * matching f (may be NULL). Fills up to cap of out, sets *n. */
 int store_source_list(store_t *st, const char *tenant_id, const store_source_filter_t *f,
                       const char *after_id, store_source_t *out, size_t cap, size_t *n);
-/* Writes every mutable field of src (status, error, counts, model, job
- * id, processing_ms, updated_ms) to the row with src->id in its tenant.
+/* Writes every mutable field of src (title, status, error, counts, model,
+ * job id, processing_ms, updated_ms) to the row with src->id in its tenant.
  * SAL_ENOTFOUND when it is gone. */
 int store_source_update(store_t *st, const store_source_t *src);
 /* Deletes a source with its chunks and their concept links (and concepts
@@ -286,6 +286,12 @@ int store_job_finish(store_t *st, const char *id, const char *status, const char
                      int64_t now_ms);
 /* Puts a failed run back in the queue to run at run_at_ms, with its error. */
 int store_job_retry(store_t *st, const char *id, int64_t run_at_ms, const char *error);
+/* The distinct workers holding running jobs (up to cap), so the queue can
+ * find the leases of workers that died. */
+int store_job_workers(store_t *st, char (*out)[64], size_t cap, size_t *n);
+/* Ends the lease of every running job of this worker now, so they can be
+ * claimed again at once. */
+int store_job_expire_worker(store_t *st, const char *worker, int64_t now_ms);
 /* Counts jobs with this status in every tenant (for /metrics). */
 int store_job_count(store_t *st, const char *status, int64_t *out);
 

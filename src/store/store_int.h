@@ -67,6 +67,8 @@ typedef struct store_ops {
                       int64_t now_ms);
     int (*job_retry)(store_t *st, const char *id, int64_t run_at_ms, const char *error);
     int (*job_count)(store_t *st, const char *status, int64_t *out);
+    int (*job_workers)(store_t *st, char (*out)[64], size_t cap, size_t *n);
+    int (*job_expire_worker)(store_t *st, const char *worker, int64_t now_ms);
 } store_ops_t;
 
 struct store {

@@ -64,6 +64,8 @@ enum {
     Q_JOB_FINISH,
     Q_JOB_RETRY,
     Q_JOB_COUNT,
+    Q_JOB_WORKERS,
+    Q_JOB_EXPIRE_WORKER,
     Q_COUNT
 };
 
@@ -111,7 +113,7 @@ static const char *const SQL[Q_COUNT] = {
     [Q_SOURCE_UPDATE] = "UPDATE sources SET status = ?3, error = ?4, page_count = ?5, "
                         "chunk_count = ?6, concept_count = ?7, token_count = ?8, "
                         "embedding_model = ?9, processing_ms = ?10, job_id = ?11, "
-                        "updated_at = ?12 WHERE tenant_id = ?1 AND id = ?2",
+                        "updated_at = ?12, title = ?13 WHERE tenant_id = ?1 AND id = ?2",
     [Q_SOURCE_DELETE] = "DELETE FROM sources WHERE tenant_id = ?1 AND id = ?2",
     [Q_SOURCE_EXISTS] = "SELECT 1 FROM sources WHERE tenant_id = ?1 AND id = ?2",
     [Q_SOURCE_PAGE] = "SELECT " SOURCE_COLS " FROM sources WHERE id > ?1 ORDER BY id LIMIT ?2",
@@ -171,6 +173,9 @@ static const char *const SQL[Q_COUNT] = {
     [Q_JOB_RETRY] = "UPDATE jobs SET status = 'queued', run_at = ?2, error = ?3, "
                     "lease_until = NULL, worker = '' WHERE id = ?1",
     [Q_JOB_COUNT] = "SELECT COUNT(*) FROM jobs WHERE status = ?1",
+    [Q_JOB_WORKERS] = "SELECT DISTINCT worker FROM jobs WHERE status = 'running' LIMIT ?1",
+    [Q_JOB_EXPIRE_WORKER] = "UPDATE jobs SET lease_until = ?2 WHERE status = 'running' AND "
+                            "worker = ?1",
 };
 
 typedef struct conn {
@@ -803,6 +808,7 @@ static int sq_source_update(store_t *st, const store_source_t *src) {
     sqlite3_bind_int64(s, 10, src->processing_ms);
     bind_text(s, 11, src->job_id);
     sqlite3_bind_int64(s, 12, src->updated_ms ? src->updated_ms : sal_now_ms());
+    bind_text(s, 13, src->title);
     return exec_changed(c, s, "source update");
 }
 
@@ -1298,6 +1304,23 @@ static int sq_job_count(store_t *st, const char *status, int64_t *out) {
     return count_query(c, s, out, "job count");
 }
 
+static int sq_job_workers(store_t *st, char (*out)[64], size_t cap, size_t *n) {
+    PREPARE(st, c, s, Q_JOB_WORKERS);
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)cap);
+    *n = 0;
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW && *n < cap) col_text(s, 0, out[(*n)++], 64);
+    sqlite3_reset(s);
+    return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : fail(c, "job workers");
+}
+
+static int sq_job_expire_worker(store_t *st, const char *worker, int64_t now_ms) {
+    PREPARE(st, c, s, Q_JOB_EXPIRE_WORKER);
+    bind_text(s, 1, worker);
+    sqlite3_bind_int64(s, 2, now_ms);
+    return exec_done(c, s, "job expire worker");
+}
+
 static const store_ops_t SQLITE_OPS = {
     .name = "sqlite",
     .close = sq_close,
@@ -1343,4 +1366,6 @@ static const store_ops_t SQLITE_OPS = {
     .job_finish = sq_job_finish,
     .job_retry = sq_job_retry,
     .job_count = sq_job_count,
+    .job_workers = sq_job_workers,
+    .job_expire_worker = sq_job_expire_worker,
 };
