@@ -62,6 +62,8 @@ asan-test: setup model $(ASAN_BUILD)/build.ninja
 bench: setup model
 	bash bench/http/run.sh $(BUILD)/salient
 	@if [ -f bench/embed/run.sh ]; then bash bench/embed/run.sh $(BUILD); fi
+	bash bench/knowledge/run.sh $(BUILD)
+	$(VENV)/bin/python bench/knowledge/bench_ingest.py --bin $(BUILD)/salient
 
 lint: setup
 	bash scripts/lint.sh
