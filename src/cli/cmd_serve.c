@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "knowledge/embed/embed.h"
+#include "queue/queue.h"
 #include "security/security.h"
 
 #include <signal.h>
@@ -57,7 +58,8 @@ int cmd_serve(int argc, char **argv) {
 
     router = http_router_new();
     if (http_router_add_all(router, http_ops_routes, http_ops_routes_n) < 0 ||
-        http_router_add_all(router, sec_routes, sec_routes_n) < 0) {
+        http_router_add_all(router, sec_routes, sec_routes_n) < 0 ||
+        http_router_add_all(router, queue_routes, queue_routes_n) < 0) {
         fprintf(stderr, "salient: route table is inconsistent\n");
         goto done;
     }

@@ -3,7 +3,7 @@
  * Keeps the served OpenAPI document true to the router: the set of
  * (METHOD, path) operations under "paths" in the embedded
  * http_openapi_json must equal exactly the routes the server registers
- * (http_ops_routes + sec_routes). OpenAPI path templates use the same
+ * (http_ops_routes + sec_routes + queue_routes). OpenAPI path templates use the same
  * "{id}" syntax as router patterns, so they compare as strings. Also
  * checks the document is OpenAPI 3.1 and that no route is registered
  * twice.
@@ -20,6 +20,7 @@
 #include <ctype.h>
 
 #include "http/http.h"
+#include "queue/queue.h"
 #include "security/security.h"
 
 #define MAX_OPS 256
@@ -98,6 +99,7 @@ static void test_paths_equal_routes(void **state) {
 
     routes_add(&router_ops, http_ops_routes, http_ops_routes_n);
     routes_add(&router_ops, sec_routes, sec_routes_n);
+    routes_add(&router_ops, queue_routes, queue_routes_n);
 
     size_t problems = 0;
     for (size_t i = 0; i < router_ops.n; i++)
@@ -124,30 +126,39 @@ static void test_routes_unique_and_registrable(void **state) {
     http_router_t *r = http_router_new();
     assert_int_equal(http_router_add_all(r, http_ops_routes, http_ops_routes_n), 0);
     assert_int_equal(http_router_add_all(r, sec_routes, sec_routes_n), 0);
+    assert_int_equal(http_router_add_all(r, queue_routes, queue_routes_n), 0);
     const http_route_t **list = NULL;
-    assert_int_equal(http_router_routes(r, &list), http_ops_routes_n + sec_routes_n);
+    assert_int_equal(http_router_routes(r, &list),
+                     http_ops_routes_n + sec_routes_n + queue_routes_n);
     http_router_free(r);
 }
 
 static void test_route_scopes(void **state) {
     (void)state;
     /* The operational endpoints are open (API.md); every /v1/keys route
-     * needs admin. */
+     * needs admin; GET /v1/jobs/{id} needs read. */
     for (size_t i = 0; i < http_ops_routes_n; i++)
         if (http_ops_routes[i].scope != HTTP_OPEN)
             fail_msg("%s %s should be open", http_ops_routes[i].method, http_ops_routes[i].pattern);
     for (size_t i = 0; i < sec_routes_n; i++)
         if (sec_routes[i].scope != HTTP_SCOPE_ADMIN)
             fail_msg("%s %s should need admin", sec_routes[i].method, sec_routes[i].pattern);
+    for (size_t i = 0; i < queue_routes_n; i++)
+        if (queue_routes[i].scope != HTTP_SCOPE_READ)
+            fail_msg("%s %s should need read", queue_routes[i].method, queue_routes[i].pattern);
 
     static const op_t want_ops[] = {
-        {"GET", "/healthz"}, {"GET", "/readyz"},   {"GET", "/metrics"}, {"GET", "/openapi.json"},
-        {"GET", "/docs"},    {"POST", "/v1/keys"}, {"GET", "/v1/keys"}, {"DELETE", "/v1/keys/{id}"},
+        {"GET", "/healthz"},      {"GET", "/readyz"},
+        {"GET", "/metrics"},      {"GET", "/openapi.json"},
+        {"GET", "/docs"},         {"POST", "/v1/keys"},
+        {"GET", "/v1/keys"},      {"DELETE", "/v1/keys/{id}"},
+        {"GET", "/v1/jobs/{id}"},
     };
     static opset_t all;
     memset(&all, 0, sizeof all);
     routes_add(&all, http_ops_routes, http_ops_routes_n);
     routes_add(&all, sec_routes, sec_routes_n);
+    routes_add(&all, queue_routes, queue_routes_n);
     for (size_t i = 0; i < sizeof want_ops / sizeof want_ops[0]; i++)
         if (!opset_has(&all, &want_ops[i]))
             fail_msg("API.md's %s %s is not routed", want_ops[i].method, want_ops[i].path);
