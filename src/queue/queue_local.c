@@ -261,7 +261,7 @@ static int run_one(queue_t *q, const char *worker) {
 
     sal_metrics_counter_add("salient_jobs_total", status, 1);
     sal_metrics_counter_add("salient_job_seconds_total", job->type, ms / 1000.0);
-    sal_log_kv(rc == 0 ? SAL_LOG_INFO : SAL_LOG_WARN, NULL, "job",
+    sal_log_kv(rc == 0 ? SAL_LOG_INFO : SAL_LOG_WARN, NULL, "job run",
                (sal_kv_t[]){SAL_KV_S("job_id", job->id), SAL_KV_S("type", job->type),
                             SAL_KV_S("tenant_id", job->tenant_id),
                             SAL_KV_I("attempts", job->attempts), SAL_KV_D("duration_ms", ms),
