@@ -65,9 +65,14 @@ bool queue_run_stopping(const queue_run_t *run);
  * CLI's inline mode). *ran gets how many ran (may be NULL). */
 int queue_drain(queue_t *q, int *ran);
 
-/* Retry delays: base × 2^(attempt−1), capped at max (defaults 1 s and
- * 5 min), ±20% jitter. Tests shorten them. */
+/* Sets the retry backoff: a retryable failure of attempt k waits
+ * base_ms * 2^(k-1), capped at max_ms, with +-20% jitter (defaults 1 s
+ * and 5 min; tests use a few ms, or 0 to retry at once). */
 void queue_set_backoff_ms(queue_t *q, int64_t base_ms, int64_t max_ms);
+
+/* Reads a job of the tenant. SAL_ENOTFOUND when the tenant has no job
+ * with this id. */
+int queue_job_get(queue_t *q, const char *tenant_id, const char *id, store_job_t *out);
 
 /* Wakes the workers (after an enqueue from another thread; enqueue does
  * it already). */

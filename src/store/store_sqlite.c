@@ -66,6 +66,7 @@ enum {
     Q_JOB_COUNT,
     Q_JOB_WORKERS,
     Q_JOB_EXPIRE_WORKER,
+    Q_JOB_DUE,
     Q_COUNT
 };
 
@@ -154,9 +155,8 @@ static const char *const SQL[Q_COUNT] = {
                          "JOIN concepts k ON k.id = cc.concept_id JOIN chunks c ON c.id = "
                          "cc.chunk_id WHERE c.tenant_id = ?1 AND cc.chunk_id = ?2 "
                          "ORDER BY cc.mentions DESC, k.id LIMIT ?3",
-    [Q_JOB_INSERT] = "INSERT INTO jobs (id, tenant_id, type, payload, status, attempts, "
-                     "max_attempts, error, progress, run_at, created_at) VALUES (?1, ?2, ?3, ?4, "
-                     "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_JOB_INSERT] = "INSERT INTO jobs (" JOB_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                     "?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [Q_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE tenant_id = ?1 AND id = ?2",
     /* One statement: the choice and the update cannot interleave with
      * another claimer's (it also runs inside BEGIN IMMEDIATE). */
@@ -170,8 +170,11 @@ static const char *const SQL[Q_COUNT] = {
     [Q_JOB_FINISH] = "UPDATE jobs SET status = ?2, error = ?3, finished_at = ?4, "
                      "lease_until = NULL, progress = CASE WHEN ?2 = 'succeeded' THEN 1.0 "
                      "ELSE progress END WHERE id = ?1",
+    /* The next run starts over: progress back to 0. */
     [Q_JOB_RETRY] = "UPDATE jobs SET status = 'queued', run_at = ?2, error = ?3, "
-                    "lease_until = NULL, worker = '' WHERE id = ?1",
+                    "lease_until = NULL, worker = '', progress = 0 WHERE id = ?1",
+    [Q_JOB_DUE] = "SELECT 1 FROM jobs WHERE (status = 'queued' AND run_at <= ?1) OR "
+                  "(status = 'running' AND lease_until <= ?1) LIMIT 1",
     [Q_JOB_COUNT] = "SELECT COUNT(*) FROM jobs WHERE status = ?1",
     [Q_JOB_WORKERS] = "SELECT DISTINCT worker FROM jobs WHERE status = 'running' LIMIT ?1",
     [Q_JOB_EXPIRE_WORKER] = "UPDATE jobs SET lease_until = ?2 WHERE status = 'running' AND "
@@ -1203,12 +1206,21 @@ static void job_row(sqlite3_stmt *s, void *out) {
     o->finished_ms = sqlite3_column_int64(s, 14);
 }
 
+/* Binds ms as an integer, or NULL for 0 ("not yet"). */
+static void bind_ms(sqlite3_stmt *s, int i, int64_t ms) {
+    if (ms)
+        sqlite3_bind_int64(s, i, ms);
+    else
+        sqlite3_bind_null(s, i);
+}
+
 static int sq_job_insert(store_t *st, const store_job_t *job) {
     /* The payload column is the whole JSON text: refuse one that did not
      * fit the struct rather than store a truncated object. */
     if (strnlen(job->payload, sizeof job->payload) == sizeof job->payload) return SAL_EINVAL;
     PREPARE(st, c, s, Q_JOB_INSERT);
-    int64_t now = sal_now_ms();
+    /* Every column as given (a running job keeps its lease: imports, tests
+     * of lease expiry), with defaults for a fresh job. */
     bind_text(s, 1, job->id);
     bind_text(s, 2, job->tenant_id);
     bind_text(s, 3, job->type);
@@ -1219,17 +1231,12 @@ static int sq_job_insert(store_t *st, const store_job_t *job) {
     bind_text(s, 8, job->error);
     sqlite3_bind_double(s, 9, job->progress);
     sqlite3_bind_int64(s, 10, job->run_at_ms);
-    sqlite3_bind_int64(s, 11, job->created_ms ? job->created_ms : now);
-    int rc = exec_done(c, s, "job insert");
-    if (rc < 0 || strcmp(job->status, "running") != 0) return rc;
-    /* A running job inserted as such (imports, tests of lease expiry)
-     * keeps the lease it was given. */
-    sqlite3_stmt *h = stmt(c, Q_JOB_HEARTBEAT);
-    if (!h) return SAL_ESTORE;
-    bind_text(h, 1, job->id);
-    sqlite3_bind_int64(h, 2, job->lease_until_ms);
-    sqlite3_bind_double(h, 3, job->progress);
-    return exec_done(c, h, "job insert lease");
+    bind_ms(s, 11, job->lease_until_ms);
+    bind_text(s, 12, job->worker);
+    sqlite3_bind_int64(s, 13, job->created_ms ? job->created_ms : sal_now_ms());
+    bind_ms(s, 14, job->started_ms);
+    bind_ms(s, 15, job->finished_ms);
+    return exec_done(c, s, "job insert");
 }
 
 static int sq_job_get(store_t *st, const char *tenant_id, const char *id, store_job_t *out) {
@@ -1244,6 +1251,17 @@ static int sq_job_claim(store_t *st, const char *worker, int64_t now_ms, int64_t
     conn_t *c;
     int rc = conn_get(st, &c);
     if (rc < 0) return rc;
+    if (sqlite3_get_autocommit(c->db)) {
+        /* Idle workers poll: look without the write lock first, so polling
+         * never queues behind a long ingestion transaction. */
+        sqlite3_stmt *d = stmt(c, Q_JOB_DUE);
+        if (!d) return SAL_ESTORE;
+        sqlite3_bind_int64(d, 1, now_ms);
+        int r = sqlite3_step(d);
+        sqlite3_reset(d);
+        if (r == SQLITE_DONE) return SAL_ENOTFOUND;
+        if (r != SQLITE_ROW) return fail(c, "job due");
+    }
     bool own;
     if ((rc = unit_begin(c, &own)) < 0) return rc;
     sqlite3_stmt *s = stmt(c, Q_JOB_CLAIM);

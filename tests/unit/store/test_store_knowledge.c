@@ -790,12 +790,15 @@ static void test_jobs_claim_order_and_lifecycle(void **state) {
     assert_int_equal(c.attempts, 1);
     assert_int_equal(store_job_claim(fx->st, "w2", now + 60000, 60000, &c), SAL_ENOTFOUND);
 
-    /* Retry: back in the queue at run_at with the error. */
+    /* Retry: back in the queue at run_at with the error, progress reset. */
+    assert_int_equal(store_job_heartbeat(fx->st, j2.id, now + 65000, 0.75), 0);
     assert_int_equal(store_job_retry(fx->st, j2.id, now + 70000, "timeout talking to x"), 0);
     assert_int_equal(store_job_get(fx->st, fx->ta.id, j2.id, &got), 0);
     assert_string_equal(got.status, "queued");
     assert_string_equal(got.error, "timeout talking to x");
     assert_int_equal(got.run_at_ms, now + 70000);
+    assert_true(got.progress == 0.0);
+    assert_int_equal(got.lease_until_ms, 0);
     assert_int_equal(store_job_claim(fx->st, "w3", now + 69999, 60000, &c), SAL_ENOTFOUND);
     assert_int_equal(store_job_claim(fx->st, "w3", now + 70000, 60000, &c), 0);
     assert_string_equal(c.id, j2.id);
