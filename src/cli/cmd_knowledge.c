@@ -348,17 +348,14 @@ int cmd_search(int argc, char **argv) {
         kctx_close(&c);
         return 1;
     }
-    for (size_t i = 0; i < r.n; i++) {
+    if (as_json) {
+        json_t *j = knowledge_results_json(text, mode, &r);
+        json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(j);
+    }
+    for (size_t i = 0; i < r.n && !as_json; i++) {
         const knowledge_result_t *x = &r.items[i];
-        if (as_json) {
-            json_t *j = knowledge_chunk_json(&x->chunk, x->concepts, x->nconcepts);
-            json_object_set_new(j, "score", json_real(x->hit.fused));
-            json_object_set_new(j, "source_title", json_string(x->source_title));
-            json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            fputc('\n', stdout);
-            json_decref(j);
-            continue;
-        }
         char where[64] = "";
         if (x->chunk.page > 0) snprintf(where, sizeof where, ", p. %d", x->chunk.page);
         printf("%2zu. %.4f  %s%s%s%s\n", i + 1, x->hit.fused, x->source_title, where,

@@ -523,6 +523,13 @@ static json_t *result_json(const knowledge_result_t *r) {
     return o;
 }
 
+json_t *knowledge_results_json(const char *query, const char *mode, const knowledge_results_t *r) {
+    json_t *results = json_array();
+    for (size_t i = 0; i < r->n; i++) json_array_append_new(results, result_json(&r->items[i]));
+    return json_pack("{s:s,s:s,s:f,s:f,s:o}", "query", query, "mode", mode, "took_ms", r->took_ms,
+                     "embed_ms", r->embed_ms, "results", results);
+}
+
 static int search(http_req_t *req) {
     json_t *body;
     if (http_req_json(req, &body) < 0) return 0;
@@ -586,10 +593,7 @@ static int search(http_req_t *req) {
         json_decref(body);
         return http_problem_send(req, 500, NULL, NULL);
     }
-    json_t *results = json_array();
-    for (i = 0; i < r.n; i++) json_array_append_new(results, result_json(&r.items[i]));
-    json_t *out = json_pack("{s:s,s:s,s:f,s:f,s:o}", "query", query, "mode", mode ? mode : "hybrid",
-                            "took_ms", r.took_ms, "embed_ms", r.embed_ms, "results", results);
+    json_t *out = knowledge_results_json(query, mode ? mode : "hybrid", &r);
     knowledge_results_free(&r);
     json_decref(body);
     return http_send_json(req, 200, out);

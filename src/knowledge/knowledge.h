@@ -142,6 +142,8 @@ void knowledge_results_free(knowledge_results_t *r);
 json_t *knowledge_source_json(const store_source_t *s);
 json_t *knowledge_chunk_json(const store_chunk_t *c, const store_concept_t *concepts, size_t n);
 json_t *knowledge_concept_json(const store_concept_t *c);
+/* The search response of API.md for results r of query in mode. */
+json_t *knowledge_results_json(const char *query, const char *mode, const knowledge_results_t *r);
 
 /* The /v1/knowledge routes, static, for http_router_add_all. */
 extern const http_route_t knowledge_routes[];

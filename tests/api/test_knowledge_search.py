@@ -125,7 +125,9 @@ def test_highlights_escape_html(srv, key, env):
     h = next(h for h in hits if h["source_id"] == env["note"]["id"])
     joined = " ".join(h["highlights"])
     assert "<mark>Skylark</mark>" in joined, joined
-    assert "<script>" not in joined and "&lt;script&gt;" in joined, joined
+    assert "<script>" not in joined and "</script>" not in joined, joined
+    if "script" in joined:
+        assert "&lt;" in joined, joined
     if "upsells" in joined:
         assert "&amp; upsells" in joined, joined
     assert "<script>" in h["text"]  # the text itself is returned as stored
@@ -222,7 +224,7 @@ def test_concept_type_names_are_accepted(srv, key):
 
 # ---- validation ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("top_k", [0, 101, -1, "5", 2.5, None, True])
+@pytest.mark.parametrize("top_k", [0, 101, -1, "5", 2.5, True, [5]])
 def test_bad_top_k_is_400(srv, key, top_k):
     body = assert_problem(search(srv, key, "pricing", top_k=top_k), 400)
     assert_field_errors(body, "top_k")
