@@ -17,7 +17,7 @@
  * tokens the embedding model sees without depending on it.
  *
  *     kc_opts_t o;
- *     kc_opts_default(&o);                       // 256 / 38 / 384
+ *     kc_opts_default(&o);                       // 256 / 38 / 510
  *     kc_chunk_t *chunks; size_t n;
  *     kc_chunk_doc(doc, &o, count_tokens, tok, &chunks, &n);
  *     ...

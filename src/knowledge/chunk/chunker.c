@@ -141,12 +141,11 @@ static void push_chunk(ck_t *c, int tokens) {
     };
 }
 
-static void add_unit(ck_t *c, const unit_t *u, int page);
-
 /* Emits the current chunk (if it has more than overlap in it). A chunk
  * whose text counts over max_tokens, which only a counter that does not
- * add up across whitespace can cause, loses its overlap and then its last
- * units until it fits; those units are packed again after it. */
+ * add up across whitespace can cause, loses its overlap and goes out as
+ * several chunks, each the longest run of its units that fits; nothing
+ * of it is left to overlap. */
 static void emit(ck_t *c) {
     if (c->n == c->n_ov) return;
     build_text(c, c->u, c->n);
@@ -155,43 +154,18 @@ static void emit(ck_t *c) {
         push_chunk(c, tokens);
         return;
     }
-    if (c->n_ov) {
-        memmove(c->u, c->u + c->n_ov, (c->n - c->n_ov) * sizeof *c->u);
-        c->n -= c->n_ov;
-        c->n_ov = 0;
-    }
-    size_t k = c->n;
-    while (k > 1) {
-        build_text(c, c->u, k);
-        tokens = count(c, c->text.data, c->text.len);
-        if (tokens <= c->max) break;
-        k--;
-    }
-    if (k == 1) {
-        build_text(c, c->u, 1);
-        tokens = c->u[0].tokens;
-    }
-    push_chunk(c, tokens);
-    size_t rest = c->n - k;
-    unit_t *carry = NULL;
-    if (rest) {
-        carry = xmalloc(rest * sizeof *carry);
-        memcpy(carry, c->u + k, rest * sizeof *carry);
-    }
-    int page = c->page;
-    char *section = c->section ? xstrdup(c->section) : NULL;
-    chunk_reset(c);
-    for (size_t i = 0; i < rest; i++) {
-        if (c->n == 0) {
-            c->page = page;
-            free(c->section);
-            c->section = xstrdup(section ? section : "");
+    for (size_t off = c->n_ov; off < c->n;) {
+        size_t k = c->n - off;
+        for (;;) {
+            build_text(c, c->u + off, k);
+            tokens = k == 1 ? c->u[off].tokens : count(c, c->text.data, c->text.len);
+            if (tokens <= c->max || k == 1) break;
+            k--;
         }
-        add_unit(c, &carry[i], page);
+        push_chunk(c, tokens);
+        off += k;
     }
-    /* add_unit opens chunks with the current path, which is the same. */
-    free(section);
-    free(carry);
+    c->n = c->n_ov = 0;
 }
 
 /* Closes the current chunk; full: it closed because the next unit did not
@@ -232,7 +206,7 @@ static void add_unit(ck_t *c, const unit_t *u, int page) {
     if (c->n == 0) {
         c->page = page;
         free(c->section);
-        c->section = xstrndup(c->path_str.data ? c->path_str.data : "", c->path_str.len);
+        c->section = xstrndup(c->path_str.data, c->path_str.len);
     }
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 32;
@@ -413,12 +387,14 @@ static void add_block(ck_t *c, const kx_block_t *b, const char *text, size_t len
     }
 }
 
-static void path_rebuild(ck_t *c) {
-    sal_buf_reset(&c->path_str);
+/* Joins the entries of path with " > " into b (always NUL-terminated). */
+static void path_join(const char *const path[MAX_LEVEL + 1], sal_buf_t *b) {
+    sal_buf_reset(b);
+    sal_buf_append(b, "", 0);
     for (int l = 1; l <= MAX_LEVEL; l++) {
-        if (!c->path[l]) continue;
-        if (c->path_str.len) sal_buf_append(&c->path_str, " > ", 3);
-        sal_buf_puts(&c->path_str, c->path[l]);
+        if (!path[l]) continue;
+        if (b->len) sal_buf_append(b, " > ", 3);
+        sal_buf_puts(b, path[l]);
     }
 }
 
@@ -465,6 +441,9 @@ int kc_chunk_doc(const kx_doc_t *doc, const kc_opts_t *opts, kc_count_fn count_f
     c.overlap = opts->overlap_tokens < c.target / 2 ? opts->overlap_tokens : c.target / 2;
     sal_buf_init(&c.path_str, 0);
     sal_buf_init(&c.text, 0);
+    sal_buf_t new_path;
+    sal_buf_init(&new_path, 0);
+    path_join(c.path, &c.path_str);
 
     size_t *order = processing_order(doc);
     char **norm = xcalloc(doc->n ? doc->n : 1, sizeof *norm);
@@ -485,13 +464,15 @@ int kc_chunk_doc(const kx_doc_t *doc, const kc_opts_t *opts, kc_count_fn count_f
             continue;
         }
         int level = heading_level(b);
-        c.path[level] = norm[i];
-        for (int l = level + 1; l <= MAX_LEVEL; l++) c.path[l] = NULL;
-        char *old = xstrndup(c.path_str.data ? c.path_str.data : "", c.path_str.len);
-        path_rebuild(&c);
-        if (level <= 2 || strcmp(old, c.path_str.data ? c.path_str.data : "") != 0)
-            close_chunk(&c, false);
-        free(old);
+        const char *path[MAX_LEVEL + 1];
+        memcpy(path, c.path, sizeof path);
+        path[level] = norm[i];
+        for (int l = level + 1; l <= MAX_LEVEL; l++) path[l] = NULL;
+        path_join(path, &new_path);
+        /* The open chunk is closed under the old path. */
+        if (level <= 2 || strcmp(new_path.data, c.path_str.data) != 0) close_chunk(&c, false);
+        memcpy(c.path, path, sizeof path);
+        path_join(c.path, &c.path_str);
         /* Nothing under it: the next block with text is a heading of the
          * same or a higher level, or there is none. */
         size_t j = i + 1;
@@ -521,6 +502,7 @@ fail:
     free(c.u);
     free(c.section);
     sal_buf_free(&c.path_str);
+    sal_buf_free(&new_path);
     sal_buf_free(&c.text);
     return rc;
 }

@@ -13,11 +13,14 @@
  *          turn the other Unicode spaces into ' ', spell out the Latin
  *          ligatures (U+FB00..FB06)
  *   NFC    utf8proc, composing but never case folding (skipped for ASCII)
- *   join   repair words hyphenated at a line end ("manage-\nment" →
- *          "management" when both sides are lower-case; "e-\nMail" →
- *          "e-Mail", "COVID-\n19" → "COVID-19": the hyphen stays, the
- *          break goes), then every whitespace run becomes one space and
- *          the ends are trimmed
+ *   join   repair words hyphenated at a line end: a fragment of two or
+ *          more letters, lower-case but for maybe the first, then "-", a
+ *          line break and a lower-case continuation is one word again
+ *          ("manage-\nment" → "management"); any other hyphen between a
+ *          letter or digit and a line break is a real one, and only the
+ *          break goes ("e-\nMail" → "e-Mail", "COVID-\n19" → "COVID-19",
+ *          "X-\nray" → "X-ray"); then every whitespace run becomes one
+ *          space and the ends are trimmed
  *
  * Curly quotes and dashes are kept: they carry meaning the tokenizer
  * handles itself.
@@ -150,6 +153,10 @@ static size_t join_pass(const char *in, size_t len, char *out) {
     size_t o = 0;
     int pending_space = 0;
     int32_t prev = 0; /* the last code point written */
+    /* The run of letters just written: its length, and whether all of it
+     * but its first letter is lower-case. */
+    size_t frag = 0;
+    int frag_lower = 0;
     for (size_t i = 0; i < len;) {
         int32_t cp;
         size_t k = kc_utf8_decode(s + i, len - i, &cp);
@@ -168,10 +175,11 @@ static size_t join_pass(const char *in, size_t len, char *out) {
                 int32_t next = 0;
                 if (j < len) kc_utf8_decode(s + j, len - j, &next);
                 if (j < len && kc_is_alnum(next)) {
-                    if (!(kc_is_lower(prev) && kc_is_lower(next))) {
+                    if (!(frag >= 2 && frag_lower && kc_is_lower(next))) {
                         memcpy(out + o, s + i, k); /* a real hyphen: keep it */
                         o += k;
                         prev = cp;
+                        frag = 0;
                     }
                     i = j;
                     continue;
@@ -181,11 +189,18 @@ static size_t join_pass(const char *in, size_t len, char *out) {
         if (pending_space) {
             out[o++] = ' ';
             pending_space = 0;
+            frag = 0;
         }
         memcpy(out + o, s + i, k);
         o += k;
         prev = cp;
         i += k;
+        if (!kc_is_letter(cp)) {
+            frag = 0;
+        } else {
+            frag_lower = frag == 0 || (frag_lower && kc_is_lower(cp));
+            frag++;
+        }
     }
     out[o] = '\0';
     return o;
