@@ -143,6 +143,10 @@ int http_part_take(http_req_t *req, const http_part_t *part, const char *dest);
 int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t cursor_cap);
 /* Encodes a list cursor for next_cursor; opaque to clients. */
 void http_cursor_encode(const char *last_id, char *out, size_t cap);
+/* Sends a 200 list page {"items": items, "next_cursor": …}: the cursor
+ * of last_id when there are more items after this page (last_id NULL: this
+ * is the last page). Steals items. */
+int http_send_page(http_req_t *req, json_t *items, const char *last_id);
 
 /* ---- responses --------------------------------------------------------- */
 

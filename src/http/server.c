@@ -161,6 +161,17 @@ void http_cursor_encode(const char *last_id, char *out, size_t cap) {
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+int http_send_page(http_req_t *req, json_t *items, const char *last_id) {
+    json_t *next = json_null();
+    if (last_id) {
+        char enc[128];
+        http_cursor_encode(last_id, enc, sizeof enc);
+        json_decref(next);
+        next = json_string(enc);
+    }
+    return http_send_json(req, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+}
+
 int http_req_page(http_req_t *req, int *limit_out, char *cursor_out, size_t cursor_cap) {
     const char *ls = http_req_query(req, "limit");
     const char *cs = NULL;

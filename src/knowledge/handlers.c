@@ -328,14 +328,7 @@ static int sources_list(http_req_t *req) {
     json_t *items = json_array();
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(items, knowledge_source_json(&page[i]));
-    json_t *next = json_null();
-    if (n > (size_t)limit) {
-        char enc[128];
-        http_cursor_encode(page[shown - 1].id, enc, sizeof enc);
-        json_decref(next);
-        next = json_string(enc);
-    }
-    return http_send_json(req, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    return http_send_page(req, items, n > (size_t)limit ? page[shown - 1].id : NULL);
 }
 
 /* Loads the source named by the {id} parameter, or answers 404. */
@@ -415,16 +408,10 @@ static int chunks_list(http_req_t *req) {
     json_t *items = json_array();
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(items, chunk_with_concepts(req, &page[i]));
-    json_t *next = json_null();
-    if (n > (size_t)limit) {
-        char ord[24], enc[64];
-        snprintf(ord, sizeof ord, "%d", page[shown - 1].ordinal);
-        http_cursor_encode(ord, enc, sizeof enc);
-        json_decref(next);
-        next = json_string(enc);
-    }
+    char ord[24] = "";
+    if (n > (size_t)limit) snprintf(ord, sizeof ord, "%d", page[shown - 1].ordinal);
     for (size_t i = 0; i < n; i++) store_chunk_clear(&page[i]);
-    return http_send_json(req, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    return http_send_page(req, items, ord[0] ? ord : NULL);
 }
 
 static int chunks_get(http_req_t *req) {
@@ -461,14 +448,7 @@ static int concepts_list(http_req_t *req) {
     json_t *items = json_array();
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(items, knowledge_concept_json(&page[i]));
-    json_t *next = json_null();
-    if (n > (size_t)limit) {
-        char enc[128];
-        http_cursor_encode(page[shown - 1].id, enc, sizeof enc);
-        json_decref(next);
-        next = json_string(enc);
-    }
-    return http_send_json(req, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    return http_send_page(req, items, n > (size_t)limit ? page[shown - 1].id : NULL);
 }
 
 /* ---- search -------------------------------------------------------------------- */

@@ -141,14 +141,7 @@ static int keys_list(http_req_t *req) {
     json_t *items = json_array();
     size_t shown = n > (size_t)limit ? (size_t)limit : n;
     for (size_t i = 0; i < shown; i++) json_array_append_new(items, sec_key_json(&keys[i]));
-    json_t *next = json_null();
-    if (n > (size_t)limit) {
-        char enc[128];
-        http_cursor_encode(keys[shown - 1].id, enc, sizeof enc);
-        json_decref(next);
-        next = json_string(enc);
-    }
-    return http_send_json(req, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+    return http_send_page(req, items, n > (size_t)limit ? keys[shown - 1].id : NULL);
 }
 
 static int keys_delete(http_req_t *req) {
