@@ -9,6 +9,7 @@
 #define SALIENT_TEST_OOXML_TESTUTIL_H
 
 #include "knowledge/extract/extract.h"
+#include "kx_testutil.h"
 
 typedef struct {
     kx_block_kind_t kind;
@@ -16,29 +17,8 @@ typedef struct {
     const char *text;
 } want_block_t;
 
-static const char *const KIND_NAMES[] = {"HEADING",   "PARAGRAPH", "LIST_ITEM",
-                                         "TABLE_ROW", "NOTE",      "CODE"};
-
 /* Reads tests/data/extract/<name> whole; free the result. */
-static char *fixture_read(const char *name, size_t *len) {
-    const char *root = getenv("SALIENT_SOURCE_DIR");
-    if (root == NULL || root[0] == '\0') fail_msg("SALIENT_SOURCE_DIR is not set (run via ctest)");
-    char path[4096];
-    int n = snprintf(path, sizeof path, "%s/tests/data/extract/%s", root, name);
-    assert_true(n > 0 && (size_t)n < sizeof path);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s (run scripts/fixtures/make_ooxml_fixtures.py)", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long sz = ftell(f);
-    assert_true(sz >= 0);
-    rewind(f);
-    char *buf = malloc((size_t)sz + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)sz, f), (size_t)sz);
-    fclose(f);
-    *len = (size_t)sz;
-    return buf;
-}
+static char *fixture_read(const char *name, size_t *len) { return kx_fixture(name, len); }
 
 /* Runs kx_extract_mem and fails when it took more than 2 s. */
 static int extract_timed(const void *buf, size_t len, kx_format_t f, const kx_limits_t *lim,
@@ -75,10 +55,10 @@ static void expect_blocks(const kx_doc_t *doc, const want_block_t *want, size_t 
     if (ok) return;
     print_error("got %zu blocks, want %zu:\n", doc->n, n);
     for (size_t i = 0; i < doc->n; i++)
-        print_error("  got  %s L%d p%d \"%s\"\n", KIND_NAMES[doc->blocks[i].kind],
+        print_error("  got  %s L%d p%d \"%s\"\n", kx_kind_name(doc->blocks[i].kind),
                     doc->blocks[i].level, doc->blocks[i].page, doc->blocks[i].text);
     for (size_t i = 0; i < n; i++)
-        print_error("  want %s L%d p%d \"%s\"\n", KIND_NAMES[want[i].kind], want[i].level,
+        print_error("  want %s L%d p%d \"%s\"\n", kx_kind_name(want[i].kind), want[i].level,
                     want[i].page, want[i].text);
     fail();
 }
